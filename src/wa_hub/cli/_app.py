@@ -1,0 +1,52 @@
+"""The Typer app every command module registers on, and the one place errors become exit codes."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from wa_hub import __version__
+from wa_hub.errors import WaHubError
+
+app = typer.Typer(
+    name="wa-hub",
+    help="Writing-Alpaca as a product: build the data and benchmark, train, score, evaluate, publish.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def user_errors(fn: F) -> F:
+    """Print a WaHubError's message (no traceback) and exit with its code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except WaHubError as e:
+            err_console.print(f"[bold red]error:[/bold red] {e}", highlight=False, markup=True)
+            raise typer.Exit(e.exit_code) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"wa-hub {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    """Writing-Alpaca as a product."""

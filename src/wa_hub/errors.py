@@ -1,0 +1,42 @@
+"""Errors a user can act on. The CLI prints their message (no traceback) and exits with `exit_code`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class WaHubError(Exception):
+    """A failure caused by input or environment, explained in its message."""
+
+    exit_code = 1
+
+
+class UsageError(WaHubError):
+    """Wrong options or missing inputs (exit code 2, like a CLI usage error)."""
+
+    exit_code = 2
+
+
+class MalformedInputError(WaHubError):
+    """A line of a raw file that does not have the documented format."""
+
+    def __init__(self, path: str | Path, line: int | None, expected: str, got: str | None = None) -> None:
+        where = f"{path}:{line}" if line is not None else str(path)
+        msg = f"{where}: expected {expected}"
+        if got is not None:
+            shown = got if len(got) <= 120 else got[:117] + "..."
+            msg += f", got {shown!r}"
+        super().__init__(msg)
+        self.path = str(path)
+        self.line = line
+        self.expected = expected
+
+
+class MissingFilesError(UsageError):
+    """Every raw file that is missing, listed at once with where to get it."""
+
+    def __init__(self, missing: list[tuple[str, str]]) -> None:
+        lines = [f"{len(missing)} raw file(s) missing:"]
+        lines += [f"  - {path}  (get it from: {hint})" for path, hint in missing]
+        super().__init__("\n".join(lines))
+        self.missing = missing

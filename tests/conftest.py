@@ -1,0 +1,45 @@
+"""Shared test setup: one torch thread (2-core CI), an isolated wa-hub cache per session, test data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("HF_HUB_DISABLE_XET", "1")
+
+import pytest  # noqa: E402
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    try:
+        import torch
+
+        torch.set_num_threads(1)
+    except ImportError:
+        pass
+
+
+@pytest.fixture(scope="session")
+def test_data() -> Path:
+    """The real public test sets (../shared/data) named by $WA_HUB_TEST_DATA; skips when unset."""
+    value = os.environ.get("WA_HUB_TEST_DATA")
+    if not value:
+        pytest.skip("WA_HUB_TEST_DATA is not set: conformance tests on the real test sets need it")
+    path = Path(value)
+    if not path.is_dir():
+        pytest.fail(f"WA_HUB_TEST_DATA={value} is not a directory")
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir() -> Path:
+    """The tiny random Llama (hidden 64, 2 layers) with its trained tokenizer, built once per machine."""
+    from wa_hub.models import tiny_dir
+
+    return tiny_dir()
