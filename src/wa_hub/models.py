@@ -219,6 +219,7 @@ def load_model(
         kwargs["dtype"] = dtype
     if device_map is not None:
         kwargs["device_map"] = device_map
+    model: Any
     if run is not None:
         info["run"] = str(Path(source).resolve())
         if run.get("method") == "lora":
