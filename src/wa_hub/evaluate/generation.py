@@ -1,0 +1,144 @@
+"""Batched generation of benchmark responses with the study's decoding settings (its Table 7).
+
+Rows are tokenized once, sorted by length (longest first, so padding is small and an out-of-memory batch
+shows up at once) and generated in left-padded batches. Generation stops at EOS or at the next `###`
+header (transformers' `stop_strings`); only the response text is kept, on one line, since the metrics are
+line-based.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from wa_hub.errors import UsageError
+
+# The study's Table 7: greedy (default), beam search with 4 beams, nucleus sampling p=0.7 at T=0.2.
+DECODINGS: dict[str, dict[str, Any]] = {
+    "greedy": {"do_sample": False, "num_beams": 1},
+    "beam": {"do_sample": False, "num_beams": 4},
+    "top-p": {"do_sample": True, "top_p": 0.7, "temperature": 0.2},
+}
+STOP = "###"
+# Default length budget: 1.5x the input's tokens + 16, at most MAX_NEW_TOKENS_CAP. Rewrites of a sentence
+# are about as long as the sentence; the slack covers tokenization differences without letting a model
+# that never stops run for hundreds of tokens.
+MAX_NEW_TOKENS_CAP = 512
+
+
+def decoding_settings(name: str) -> dict[str, Any]:
+    """The generate() settings for a decoding name (`greedy`, `beam`, `top-p`)."""
+    try:
+        return dict(DECODINGS[name])
+    except KeyError:
+        raise UsageError(f"unknown decoding {name!r}; expected one of {', '.join(DECODINGS)}") from None
+
+
+def default_max_new_tokens(input_tokens: int) -> int:
+    """The length budget for a response to an input of `input_tokens` tokens."""
+    return min(MAX_NEW_TOKENS_CAP, math.ceil(1.5 * input_tokens) + 16)
+
+
+_NEWLINES = re.compile(r"\s*[\r\n]+\s*")
+
+
+def clean_prediction(text: str) -> str:
+    """Response text only: cut at the next `###` header, one line, no outer whitespace."""
+    cut = text.find(STOP)
+    if cut >= 0:
+        text = text[:cut]
+    return _NEWLINES.sub(" ", text).strip()
+
+
+def prepare_tokenizer(tokenizer: Any) -> Any:
+    """Left padding for generation; pad with EOS when the tokenizer has no pad token (e.g. LLaMA)."""
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    tokenizer.padding_side = "left"
+    return tokenizer
+
+
+def generation_config(model: Any, tokenizer: Any, decoding: str, max_new_tokens: int) -> Any:
+    """A fresh GenerationConfig (ignores the checkpoint's sampling defaults) for one batch."""
+    from transformers import GenerationConfig
+
+    eos = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
+    if eos is None:
+        eos = tokenizer.eos_token_id
+    return GenerationConfig(
+        max_new_tokens=max_new_tokens,
+        pad_token_id=tokenizer.pad_token_id,
+        eos_token_id=eos,
+        bos_token_id=tokenizer.bos_token_id,
+        stop_strings=[STOP],
+        **decoding_settings(decoding),
+    )
+
+
+def model_device(model: Any) -> Any:
+    """Where the model's inputs go (first parameter's device)."""
+    return next(model.parameters()).device
+
+
+def length_order(lengths: Sequence[int]) -> list[int]:
+    """Row indices, longest first (stable for ties), so batches hold rows of similar length."""
+    return sorted(range(len(lengths)), key=lambda i: -lengths[i])
+
+
+def generate_batch(
+    model: Any,
+    tokenizer: Any,
+    prompts: Sequence[str],
+    *,
+    decoding: str = "greedy",
+    max_new_tokens: int = 64,
+) -> list[str]:
+    """Generate responses for one batch of prompts (left-padded); returns cleaned single-line texts."""
+    import torch
+
+    enc = tokenizer(list(prompts), padding=True, return_tensors="pt", padding_side="left")
+    enc = {k: v.to(model_device(model)) for k, v in enc.items()}
+    config = generation_config(model, tokenizer, decoding, max_new_tokens)
+    with torch.inference_mode():
+        out = model.generate(**enc, generation_config=config, tokenizer=tokenizer)
+    new = out[:, enc["input_ids"].shape[1] :]
+    return [clean_prediction(t) for t in tokenizer.batch_decode(new, skip_special_tokens=True)]
+
+
+def generate_responses(
+    model: Any,
+    tokenizer: Any,
+    prompts: Sequence[str],
+    *,
+    inputs: Sequence[str] | None = None,
+    decoding: str = "greedy",
+    batch_size: int = 16,
+    max_new_tokens: int | None = None,
+    on_batch: Callable[[list[int], list[str]], None] | None = None,
+) -> list[str]:
+    """Generate a response for every prompt, in batches of rows of similar length.
+
+    `inputs` (the text to rewrite, one per prompt) sizes the default length budget; `on_batch(indices,
+    predictions)` is called after each batch (indices into `prompts`), so callers can save as they go.
+    """
+    if batch_size < 1:
+        raise UsageError(f"--batch-size must be at least 1, got {batch_size}")
+    prepare_tokenizer(tokenizer)
+    prompt_lengths = [len(ids) for ids in tokenizer(list(prompts), add_special_tokens=True)["input_ids"]]
+    texts = list(inputs) if inputs is not None else list(prompts)
+    input_lengths = [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
+    order = length_order(prompt_lengths)
+    results: list[str] = [""] * len(prompts)
+    for start in range(0, len(order), batch_size):
+        idx = order[start : start + batch_size]
+        budget = max_new_tokens or default_max_new_tokens(max(input_lengths[i] for i in idx))
+        preds = generate_batch(
+            model, tokenizer, [prompts[i] for i in idx], decoding=decoding, max_new_tokens=budget
+        )
+        for i, p in zip(idx, preds, strict=True):
+            results[i] = p
+        if on_batch is not None:
+            on_batch(idx, preds)
+    return results

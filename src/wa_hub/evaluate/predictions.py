@@ -1,0 +1,117 @@
+"""Predictions on disk: `predictions/<set>.jsonl`, one `{"id", "prediction"}` a line, appended per batch.
+
+A run killed mid-way leaves at most one partial last line; reading repairs it (truncates to the last
+complete line), so a rerun continues from every finished row. With several processes each one appends to
+its own shard (`<set>.rank<k>.jsonl`); the main process merges shards into `<set>.jsonl` in benchmark
+order at the end. A `meta.json` records what made the predictions so a rerun with another model or
+decoding does not silently mix outputs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from wa_hub.errors import MalformedInputError, UsageError
+from wa_hub.fileio import atomic_write_text, write_json
+
+
+def set_file(pred_dir: Path, config: str) -> Path:
+    return pred_dir / f"{config}.jsonl"
+
+
+def shard_file(pred_dir: Path, config: str, rank: int) -> Path:
+    return pred_dir / f"{config}.rank{rank}.jsonl"
+
+
+def _repair_tail(path: Path) -> None:
+    """Drop a partial last line (a write cut off by a kill), keeping every complete line."""
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        keep = data.rfind(b"\n") + 1
+        with open(path, "r+b") as f:
+            f.truncate(keep)
+
+
+def read_file(path: Path) -> dict[str, str]:
+    """id -> prediction of one JSON-lines file (a partial last line is dropped and removed)."""
+    if not path.exists():
+        return {}
+    _repair_tail(path)
+    done: dict[str, str] = {}
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+                done[str(obj["id"])] = str(obj["prediction"])
+            except (json.JSONDecodeError, KeyError, TypeError):
+                raise MalformedInputError(
+                    path, n, 'a JSON object {"id", "prediction"}', line.strip()
+                ) from None
+    return done
+
+
+def read_done(pred_dir: Path, config: str) -> dict[str, str]:
+    """Every prediction already made for a set: the merged file plus any process shards."""
+    done = read_file(set_file(pred_dir, config))
+    for shard in sorted(pred_dir.glob(f"{config}.rank*.jsonl")):
+        done.update(read_file(shard))
+    return done
+
+
+def append(path: Path, items: list[tuple[str, str]]) -> None:
+    """Append predictions and flush them to disk (one batch at a time)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as f:
+        for id_, pred in items:
+            f.write(json.dumps({"id": id_, "prediction": pred}, ensure_ascii=False) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def merge(pred_dir: Path, config: str, ids: list[str]) -> list[str]:
+    """Write `<set>.jsonl` in benchmark order from everything predicted, remove shards; return predictions."""
+    done = read_done(pred_dir, config)
+    missing = [i for i in ids if i not in done]
+    if missing:
+        raise UsageError(
+            f"{config}: {len(missing)} rows have no prediction in {pred_dir} (e.g. {missing[0]})"
+        )
+    preds = [done[i] for i in ids]
+    lines = [
+        json.dumps({"id": i, "prediction": p}, ensure_ascii=False) + "\n"
+        for i, p in zip(ids, preds, strict=True)
+    ]
+    # Rows predicted by an earlier, larger run (no --limit) are kept after the requested ones.
+    wanted = set(ids)
+    lines += [
+        json.dumps({"id": i, "prediction": p}, ensure_ascii=False) + "\n"
+        for i, p in done.items()
+        if i not in wanted
+    ]
+    atomic_write_text(set_file(pred_dir, config), "".join(lines))
+    for shard in pred_dir.glob(f"{config}.rank*.jsonl"):
+        shard.unlink()
+    return preds
+
+
+def check_meta(pred_dir: Path, meta: dict[str, Any], overwrite: bool) -> None:
+    """Refuse to resume predictions made with another model, bench or decoding (unless `overwrite`)."""
+    path = pred_dir / "meta.json"
+    if overwrite and pred_dir.exists():
+        for f in list(pred_dir.glob("*.jsonl")) + [path]:
+            f.unlink(missing_ok=True)
+    if path.exists():
+        old = json.loads(path.read_text(encoding="utf-8"))
+        if old != meta:
+            diff = sorted(k for k in set(old) | set(meta) if old.get(k) != meta.get(k))
+            raise UsageError(
+                f"{pred_dir} holds predictions made with a different {', '.join(diff)}; "
+                "write results elsewhere (--out) or pass --overwrite to start over"
+            )
+    else:
+        write_json(path, meta)
