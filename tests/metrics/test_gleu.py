@@ -22,7 +22,7 @@ def _jfleg(root: Path, split: str) -> tuple[list[str], list[list[str]]]:
 
 @pytest.mark.conformance
 @pytest.mark.parametrize(("split", "published"), [("dev", 38.21), ("test", 40.54)])
-def test_source_as_output_gives_the_published_jfleg_figure(test_data: Path, split: str, published: float) -> None:
+def test_source_as_output_gives_the_published_figure(test_data: Path, split: str, published: float) -> None:
     src, refs = _jfleg(test_data, split)
     result = gleu(src, refs, src)
     assert result["metric"] == "gleu"

@@ -16,7 +16,9 @@ from wa_hub.metrics._common import read_lines, transpose
     ("stem", "n_refs", "published"),
     [("turkcorpus/detok/test.truecase.detok", 8, 26.29), ("asset/asset.test", 10, 20.73)],
 )
-def test_source_as_output_gives_the_published_figure(test_data: Path, stem: str, n_refs: int, published: float) -> None:
+def test_source_as_output_gives_the_published_figure(
+    test_data: Path, stem: str, n_refs: int, published: float
+) -> None:
     src = read_lines(test_data / f"{stem}.orig")
     refs = transpose([read_lines(test_data / f"{stem}.simp.{i}") for i in range(n_refs)])
     result = sari(src, refs, src)

@@ -21,7 +21,7 @@ GOLD = typer.Option(..., "--gold", help="Gold M2 file (S line + A lines per sent
 HYP_M2 = typer.Option(..., "--hyp", help="System output: one sentence a line, in the gold's order.")
 HYP = typer.Option(..., "--hyp", help="System output: one sentence a line, in the source's order.")
 SOURCE = typer.Option(..., "--source", help="Source sentences, one a line.")
-REFS = typer.Option(..., "--ref", help="A reference file, one sentence a line; repeat --ref for each reference set.")
+REFS = typer.Option(..., "--ref", help="A reference file, one sentence a line; repeat --ref for each one.")
 JSON = typer.Option(False, "--json", help="Print one JSON object instead of the summary.")
 
 
@@ -33,7 +33,7 @@ def _need_file(path: Path) -> None:
 def _mismatch(counts: dict[Path, int], unit: dict[Path, str]) -> None:
     if len(set(counts.values())) > 1:
         listed = "; ".join(f"{p}: {n} {unit[p]}" for p, n in counts.items())
-        raise UsageError(f"line counts differ ({listed}); each file must have one sentence per line, in order")
+        raise UsageError(f"line counts differ ({listed}); expected one sentence per line, in the same order")
 
 
 def _m2_inputs(gold: Path, hyp: Path) -> tuple[list[str], list[str]]:
@@ -78,7 +78,8 @@ def _show(result: dict[str, Any], as_json: bool, files: dict[str, str]) -> None:
         fkey = next((k for k in result if k.startswith("f") and k[1:2].isdigit()), "f0.5")
         for key in ("precision", "recall", fkey):
             table.add_row(key, _fmt(result[key]))
-        table.add_row("TP / FP / FN", f"{result.get('tp', '?')} / {result.get('fp', '?')} / {result.get('fn', '?')}")
+        counts = " / ".join(str(result.get(k, "?")) for k in ("tp", "fp", "fn"))
+        table.add_row("TP / FP / FN", counts)
     else:
         table.add_row("score", _fmt(result["score"]))
         for key in ("add", "keep", "delete", "std"):
@@ -95,7 +96,9 @@ def m2_cmd(
     gold: Path = GOLD,
     hyp: Path = HYP_M2,
     beta: float = typer.Option(0.5, "--beta", help="Weight of recall in F (0.5: precision counts twice)."),
-    max_unchanged_words: int = typer.Option(2, "--max-unchanged-words", help="Unchanged words an edit may span."),
+    max_unchanged_words: int = typer.Option(
+        2, "--max-unchanged-words", help="Unchanged words an edit may span."
+    ),
     as_json: bool = JSON,
 ) -> None:
     """M2 scorer precision, recall and F0.5 (CoNLL-2014; same numbers as the official m2scorer)."""
