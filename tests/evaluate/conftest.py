@@ -39,11 +39,10 @@ CONLL_BLOCKS = [
 BEA_BLOCKS = [
     (
         "S My town is a medium size city with eighty thousand inhabitants .\n"
-        "A 4 6|||R:OTHER|||medium - sized|||REQUIRED|||-NONE-|||0"
+        "A 5 6|||R:NOUN|||sized|||REQUIRED|||-NONE-|||0"
     ),
     (
         "S It has a high density population because its small territory .\n"
-        "A 3 5|||R:OTHER|||dense|||REQUIRED|||-NONE-|||0\n"
         "A 7 7|||M:PREP|||of|||REQUIRED|||-NONE-|||0"
     ),
     (

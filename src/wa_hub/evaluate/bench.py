@@ -39,11 +39,14 @@ def load_set(bench: str, config: str, revision: str | None = None) -> list[dict[
     if local and not Path(bench).is_dir():
         raise UsageError(f"--bench {bench} is a file; expected a benchmark folder or a Hub dataset id")
     try:
+        # A local folder is re-read every time: datasets' cache can serve a folder's old contents after it
+        # was rebuilt in place (seen with datasets 5.2), and reading Parquet is cheap.
         ds = datasets.load_dataset(
             str(Path(bench).resolve()) if local else bench,
             config,
             split="test",
             revision=None if local else revision,
+            download_mode="force_redownload" if local else None,
         )
     except ValueError as e:
         raise UsageError(f"cannot load set {config!r} from {bench}: {e}") from None

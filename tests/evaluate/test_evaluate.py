@@ -1,0 +1,172 @@
+"""`evaluate` end to end on a benchmark folder in the contract layout: scores, results.json, resume."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from wa_hub.cli import app
+from wa_hub.errors import UsageError
+from wa_hub.evaluate import evaluate, generation
+from wa_hub.evaluate import predictions as pred_mod
+from wa_hub.evaluate.scoring import apply_m2_edits
+from wa_hub.study import BENCH_SETS
+
+ALL = [s.config for s in BENCH_SETS]
+CHEAP = "jfleg,itr-f,wnc,sts"  # sets whose metrics need no spaCy (fast resume tests)
+
+
+def read_jsonl(path: Path) -> list[dict[str, str]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_apply_m2_edits() -> None:
+    block = (
+        "S The patient have a right to know the result of the test .\n"
+        "A 2 3|||SVA|||has|||REQUIRED|||-NONE-|||0\n"
+        "A 8 9|||Nn|||results|||REQUIRED|||-NONE-|||1\n"
+        "A 7 7|||ArtOrDet|||the|||REQUIRED|||-NONE-|||1"
+    )
+    assert apply_m2_edits(block) == "The patient has a right to know the result of the test ."
+    assert (
+        apply_m2_edits(block, annotator=1) == "The patient have a right to know the the results of the test ."
+    )
+    assert apply_m2_edits("S a b c\nA 1 2|||U:NOUN||||||REQUIRED|||-NONE-|||0") == "a c"
+
+
+def test_tiny_model_on_every_set(bench_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run" / "results.json"
+    res = evaluate("tiny:llama", bench_dir, out, limit=2, batch_size=2, max_new_tokens=6)
+    assert json.loads(out.read_text()) == res
+    assert list(res["sets"]) == ALL
+    for spec in BENCH_SETS:
+        s = res["sets"][spec.config]
+        assert s["metric"] == spec.metric and s["n"] == 2 and s["generated"] == 2
+        assert 0 <= s["score"] <= 100 and s["seconds"] >= 0
+        if spec.metric in ("m2", "errant"):
+            assert {"precision", "recall", "f0.5"} <= set(s) and s["score"] == s["f0.5"]
+        preds = read_jsonl(tmp_path / "run" / "predictions" / f"{spec.config}.jsonl")
+        assert [p["id"] for p in preds] == [f"{spec.config}-0000", f"{spec.config}-0001"]
+        assert all("\n" not in p["prediction"] for p in preds)
+    assert res["average"] == pytest.approx(sum(res["sets"][c]["score"] for c in ALL) / 10, abs=1e-3)
+    assert res["complete"] is False  # --limit cut every set
+    assert res["model"]["source"] == "tiny:llama" and {"adapter", "revision", "run"} <= set(res["model"])
+    assert res["bench"]["path_or_id"] == str(bench_dir.resolve()) and "revision" in res["bench"]
+    assert res["decoding"]["name"] == "greedy" and res["decoding"]["max_new_tokens"] == 6
+    assert res["versions"]["transformers"] and res["wa_hub_version"]
+
+
+def test_reference_predictions_score_high(bench_dir: Path, tmp_path: Path) -> None:
+    """Feeding each row's first reference scores the top of each metric; copying the source scores low."""
+    ref = evaluate("-", bench_dir, tmp_path / "ref" / "results.json", predictions_from="references")
+    src = evaluate("-", bench_dir, tmp_path / "src" / "results.json", predictions_from="source")
+    assert ref["complete"] is True and "average" in ref
+    for spec in BENCH_SETS:
+        r, s = ref["sets"][spec.config], src["sets"][spec.config]
+        if spec.metric in ("m2", "errant"):
+            assert r["precision"] == r["recall"] == r["score"] == 100.0, spec.config
+            assert s["recall"] == 0.0
+        else:
+            assert r["score"] >= 60.0, spec.config
+        assert r["score"] > s["score"], spec.config
+    assert ref["average"] > 75 > src["average"]
+
+
+def test_interrupted_run_resumes_without_regenerating(
+    bench_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = generation.generate_batch
+    generated: list[str] = []
+    fail_after = {"calls": 1}
+
+    def flaky(model: Any, tokenizer: Any, prompts: list[str], **kw: Any) -> list[str]:
+        if fail_after["calls"] == 0:
+            raise KeyboardInterrupt
+        fail_after["calls"] -= 1
+        generated.extend(prompts)
+        return real(model, tokenizer, prompts, **kw)
+
+    monkeypatch.setattr(generation, "generate_batch", flaky)
+    out = tmp_path / "results.json"
+    kw: dict[str, Any] = {"sets": CHEAP, "batch_size": 1, "max_new_tokens": 5}
+    with pytest.raises(KeyboardInterrupt):
+        evaluate("tiny:llama", bench_dir, out, **kw)
+    assert not out.exists()  # no half-written results
+    first = pred_mod.read_done(tmp_path / "predictions", "jfleg")
+    assert len(first) == 1 and len(generated) == 1
+
+    fail_after["calls"] = 10_000
+    generated.clear()
+    res = evaluate("tiny:llama", bench_dir, out, **kw)
+    assert res["sets"]["jfleg"]["reused"] == 1 and res["sets"]["jfleg"]["generated"] == 2
+    assert len(generated) == 3 + 2 + 2 + 2 - 1  # every row once, except the one finished before the kill
+    final = {p["id"]: p["prediction"] for p in read_jsonl(tmp_path / "predictions" / "jfleg.jsonl")}
+    assert all(final[i] == p for i, p in first.items())
+
+    generated.clear()
+    again = evaluate("tiny:llama", bench_dir, out, **kw)  # all done: nothing generated, same scores
+    assert generated == [] and again["sets"] == {
+        k: {**v, "generated": 0, "reused": v["n"], "seconds": again["sets"][k]["seconds"]}
+        for k, v in res["sets"].items()
+    }
+
+
+def test_partial_last_line_is_dropped_and_redone(bench_dir: Path, tmp_path: Path) -> None:
+    pred_dir = tmp_path / "predictions"
+    evaluate("-", bench_dir, tmp_path / "results.json", predictions_from="references", sets="sts")
+    path = pred_dir / "sts.jsonl"
+    lines = path.read_text().splitlines()
+    path.write_text(lines[0] + "\n" + lines[1][:10])  # killed while writing the second row
+    assert list(pred_mod.read_done(pred_dir, "sts")) == ["sts-0000"]
+    res = evaluate("-", bench_dir, tmp_path / "results.json", predictions_from="references", sets="sts")
+    assert res["sets"]["sts"]["generated"] == 1 and len(read_jsonl(path)) == 2
+
+
+def test_rerun_with_other_settings_is_refused(bench_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    evaluate("tiny:llama", bench_dir, out, sets="sts", max_new_tokens=4)
+    with pytest.raises(UsageError, match="different decoding"):
+        evaluate("tiny:llama", bench_dir, out, sets="sts", max_new_tokens=4, decoding="beam")
+    res = evaluate(
+        "tiny:llama", bench_dir, out, sets="sts", max_new_tokens=4, decoding="beam", overwrite=True
+    )
+    assert res["sets"]["sts"]["generated"] == 2 and res["decoding"]["num_beams"] == 4
+
+
+def test_bad_inputs(bench_dir: Path, tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="unknown set"):
+        evaluate("tiny:llama", bench_dir, tmp_path / "r.json", sets="conll")
+    with pytest.raises(UsageError, match="cannot load set"):
+        evaluate("-", tmp_path, tmp_path / "r.json", predictions_from="references", sets="sts")
+
+
+def test_cli_evaluate_and_report(bench_dir: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "refs" / "results.json"
+    r = runner.invoke(
+        app,
+        [
+            "evaluate",
+            "-",
+            "--bench",
+            str(bench_dir),
+            "--predictions-from",
+            "references",
+            "--sets",
+            "sts,wnc",
+            "--out",
+            str(out),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    assert "STS" in r.output and out.exists()
+    r = runner.invoke(app, ["report", str(out), "--format", "csv"])
+    assert r.exit_code == 0, r.output
+    header, row = r.output.splitlines()
+    assert header.startswith("Model,CoNLL,BEA") and row.startswith("references,,,")
+    r = runner.invoke(app, ["evaluate", "tiny:llama", "--bench", str(bench_dir), "--decoding", "nucleus"])
+    assert r.exit_code == 2 and "unknown decoding" in r.output
