@@ -11,6 +11,7 @@ import csv
 import io
 import os
 from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +67,10 @@ def table_rows(
 
 
 def _fmt(value: float | None, missing: str = "-") -> str:
-    return missing if value is None else f"{value:.2f}"
+    """Two decimals, half up as papers round (63.125 -> 63.13; plain format() would give 63.12)."""
+    if value is None:
+        return missing
+    return str(Decimal(repr(float(value))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
 def render_table(
