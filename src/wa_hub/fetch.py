@@ -1,0 +1,195 @@
+"""`wa-hub sources fetch`: download the raw sources that can be downloaded, into RAW/<id>/<original name>.
+
+Checksums: a file with a pinned sha256 in the registry must match it. Other files are trusted on first
+use: the sha256 seen is recorded in RAW/sources.lock.json and every later fetch checks it. Sources
+behind a licence agreement are never downloaded; the report says how to get them by hand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tarfile
+import tempfile
+import urllib.error
+import urllib.request
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from wa_hub.errors import WaHubError
+from wa_hub.fileio import write_json
+from wa_hub.sources.registry import RawFile, Source
+
+LOCK_NAME = "sources.lock.json"
+TIMEOUT_S = 60
+
+
+@dataclass
+class FetchReport:
+    fetched: list[str] = field(default_factory=list)
+    present: list[str] = field(default_factory=list)
+    manual: list[tuple[str, str]] = field(default_factory=list)  # (source key, how to get it)
+
+    def lines(self) -> list[str]:
+        out = [f"fetched {p}" for p in self.fetched]
+        out += [f"ok      {p} (present, checksum verified)" for p in self.present]
+        for key, how in self.manual:
+            out.append(f"manual  {key}: {how}")
+        return out
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _read_lock(raw_dir: Path) -> dict[str, dict[str, str]]:
+    path = raw_dir / LOCK_NAME
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise WaHubError(f"{path}: not valid JSON ({e}); delete it to record checksums again") from None
+    return dict(data)
+
+
+def _download(url: str, dest: Path) -> None:
+    """Stream `url` to `dest`; network errors become a WaHubError naming the URL."""
+    try:
+        with urllib.request.urlopen(url, timeout=TIMEOUT_S) as resp, open(dest, "wb") as f:
+            shutil.copyfileobj(resp, f, 1 << 20)
+    except (urllib.error.URLError, OSError, ValueError) as e:
+        reason = getattr(e, "reason", None) or e
+        raise WaHubError(f"could not download {url}: {reason}") from None
+
+
+def _extract(archive: Path, member: str, dest: Path) -> None:
+    if archive.name.endswith(".zip") or zipfile.is_zipfile(archive):
+        with zipfile.ZipFile(archive) as z:
+            try:
+                with z.open(member) as src, open(dest, "wb") as f:
+                    shutil.copyfileobj(src, f)
+            except KeyError:
+                raise WaHubError(f"{archive.name} has no member {member}") from None
+        return
+    with tarfile.open(archive) as t:
+        try:
+            found = t.extractfile(member)
+        except KeyError:
+            found = None
+        if found is None:
+            raise WaHubError(f"{archive.name} has no file {member}")
+        with found, open(dest, "wb") as f:
+            shutil.copyfileobj(found, f)
+
+
+def _hub_download(repo: str, filename: str, dest: Path) -> None:
+    try:
+        from huggingface_hub import hf_hub_download
+
+        with tempfile.TemporaryDirectory(dir=dest.parent) as tmp:
+            got = hf_hub_download(repo_id=repo, filename=filename, repo_type="dataset", local_dir=tmp)
+            shutil.move(got, dest)
+    except Exception as e:  # huggingface_hub raises many kinds (offline, HTTP, not found)
+        raise WaHubError(
+            f"could not download {filename} from the Hub dataset {repo}: {type(e).__name__}: {e}"
+        ) from None
+
+
+def _fetch_file(source: Source, rf: RawFile, dest: Path, archives: dict[str, Path], scratch: Path) -> None:
+    part = dest.with_name(f".{dest.name}.part")
+    try:
+        if rf.hub_repo:
+            _hub_download(rf.hub_repo, rf.hub_file or rf.name, part)
+        elif rf.archive_member:
+            assert rf.url is not None
+            if rf.url not in archives:
+                archive = scratch / f"archive-{len(archives)}-{Path(rf.url).name}"
+                _download(rf.url, archive)
+                archives[rf.url] = archive
+            _extract(archives[rf.url], rf.archive_member, part)
+        else:
+            assert rf.url is not None
+            _download(rf.url, part)
+        if rf.sha256 and _sha256(part) != rf.sha256:
+            raise WaHubError(
+                f"{rf.origin}: sha256 {_sha256(part)} does not match the pinned {rf.sha256}; the published "
+                "file changed or the download is corrupt"
+            )
+        os.replace(part, dest)
+    finally:
+        part.unlink(missing_ok=True)
+
+
+def fetch_sources(
+    raw_dir: str | Path, sources: list[Source], *, force: bool = False, progress: bool = False
+) -> FetchReport:
+    """Fetch every downloadable file of `sources` into `raw_dir`; raise one error listing every failure."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    raw = Path(raw_dir)
+    raw.mkdir(parents=True, exist_ok=True)
+    lock = _read_lock(raw)
+    report = FetchReport()
+    failures: list[str] = []
+    archives: dict[str, Path] = {}
+    todo = [(s, rf) for s in sources if not s.manual for rf in s.files if rf.downloadable]
+    for s in sources:
+        if s.manual and not all(p.is_file() for p in s.paths(raw)):
+            report.manual.append((s.key, s.manual))
+    with (
+        tempfile.TemporaryDirectory(prefix=".fetch-", dir=raw) as scratch,
+        Progress(console=Console(stderr=True), disable=not progress) as bar,
+    ):
+        step = bar.add_task("fetching raw sources", total=len(todo))
+        for s, rf in todo:
+            dest = raw / s.id / rf.name
+            key = f"{s.id}/{rf.name}"
+            bar.update(step, description=f"fetching {key}")
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                if dest.is_file() and not force:
+                    _verify(dest, rf, lock.get(key, {}).get("sha256"))
+                    report.present.append(key)
+                else:
+                    _fetch_file(s, rf, dest, archives, Path(scratch))
+                    report.fetched.append(key)
+                    _verify(dest, rf, None if force else lock.get(key, {}).get("sha256"))
+                lock.setdefault(key, {"sha256": _sha256(dest), "from": rf.origin})
+                if force:
+                    lock[key] = {"sha256": _sha256(dest), "from": rf.origin}
+            except WaHubError as e:
+                how = s.url if not rf.origin else f"download {rf.origin} by hand to {dest}"
+                failures.append(f"{s.key} ({key}): {e}\n      to do it manually: {how}")
+            bar.advance(step)
+    if lock:
+        write_json(raw / LOCK_NAME, dict(sorted(lock.items())))
+    if failures:
+        raise WaHubError(
+            f"{len(failures)} raw file(s) could not be fetched (offline? behind a proxy?):\n  - "
+            + "\n  - ".join(failures)
+        )
+    return report
+
+
+def _verify(path: Path, rf: RawFile, locked: str | None) -> None:
+    """A present file must match its pinned sha256, or the one recorded when it was first fetched."""
+    got = _sha256(path)
+    if rf.sha256 and got != rf.sha256:
+        raise WaHubError(
+            f"{path}: sha256 {got} does not match the pinned {rf.sha256} (the published file); "
+            "delete it and fetch again, or use --force"
+        )
+    if locked and got != locked:
+        raise WaHubError(
+            f"{path}: sha256 {got} differs from {locked} recorded in {LOCK_NAME} when it was first fetched; "
+            "if the new file is right, fetch with --force to record it"
+        )
