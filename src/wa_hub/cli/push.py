@@ -1,1 +1,95 @@
-"""Commands: push."""
+"""Commands: push (datasets, adapters, merged checkpoints and model cards; to the Hub or a local git hub)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import typer
+
+from wa_hub.cli._app import app, console, err_console, user_errors
+
+
+class _ConsoleHandler(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        style = "yellow" if record.levelno >= logging.WARNING else "dim"
+        err_console.print(f"[{style}]{record.getMessage()}[/{style}]", highlight=False, markup=True)
+
+
+@app.command("push")
+@user_errors
+def push_cmd(
+    path: Path = typer.Argument(
+        ..., help="A dataset folder (has manifest.json) or a training run dir (has run.json)."
+    ),
+    repo: str = typer.Option(
+        ..., "--repo", help="Target repo ORG/NAME (a dataset repo for a dataset folder)."
+    ),
+    version: str | None = typer.Option(
+        None,
+        "--version",
+        help="Version X.Y.Z, tagged vX.Y.Z; immutable. Default: a dataset manifest's version, "
+        "else 1.0.0 for a new repo (required once the repo has versions).",
+    ),
+    hub_dir: Path | None = typer.Option(
+        None,
+        "--hub-dir",
+        envvar="WA_HUB_DIR",
+        help="Push to the local git hub in DIR (DIR/datasets/ORG/NAME, DIR/models/ORG/NAME) "
+        "instead of the Hub.",
+    ),
+    private: bool = typer.Option(
+        False, "--private", help="Create the Hub repo as private (the local hub has no visibility)."
+    ),
+    merged: bool = typer.Option(
+        False, "--merged", help="Run dirs: merge the LoRA adapter into the base and push the full weights."
+    ),
+    results: list[Path] | None = typer.Option(
+        None,
+        "--results",
+        help="Run dirs: a results.json from `wa-hub evaluate` for the model card (repeatable). "
+        "Default: every results.json inside the run dir.",
+    ),
+    bench_repo: str | None = typer.Option(
+        None,
+        "--bench-repo",
+        help="ORG/NAME or ORG/NAME@REVISION of the published benchmark, for results.json files "
+        "that name a local benchmark folder.",
+    ),
+    dataset_repo: str | None = typer.Option(
+        None,
+        "--dataset-repo",
+        help="ORG/NAME or ORG/NAME@REVISION of the published training data, for a run.json that "
+        "names a local dataset folder.",
+    ),
+) -> None:
+    """Publish a dataset folder or a run dir as one commit tagged vX.Y.Z, with its card.
+
+    The Hub is reached through huggingface_hub (HF_ENDPOINT, HF_TOKEN or `hf auth login`).
+    """
+    from wa_hub.hub import push
+
+    logger = logging.getLogger("wa_hub.hub")
+    handler = _ConsoleHandler()
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        out = push(
+            path,
+            repo,
+            version=version,
+            hub_dir=hub_dir,
+            private=private,
+            merged=merged,
+            results=list(results) if results else None,
+            bench_repo=bench_repo,
+            dataset_repo=dataset_repo,
+        )
+    finally:
+        logger.removeHandler(handler)
+    console.print(
+        f"pushed [bold]{out['repo']}[/bold] ({out['repo_type']}) [bold]{out['tag']}[/bold]"
+        f" = commit {out['revision']}",
+        highlight=False,
+    )
+    console.print(f'  pin it with revision="{out["tag"]}"  ·  {out["url"]}', highlight=False)

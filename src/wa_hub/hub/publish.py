@@ -1,0 +1,194 @@
+"""`push`: a dataset folder or a run dir -> one tagged commit on the Hub or on a local git hub."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from wa_hub.errors import UsageError
+from wa_hub.hub import card, stage
+from wa_hub.hub.backend import Backend, check_repo_id, parse_version, version_tag
+from wa_hub.hub.secrets import check_no_secrets, known_token
+
+log = logging.getLogger("wa_hub.hub")
+
+HUB_DIR_ENV = "WA_HUB_DIR"
+
+
+def make_backend(hub_dir: str | Path | None = None, token: str | None = None) -> Backend:
+    """The local git hub at `hub_dir` (or `$WA_HUB_DIR`), else the Hub at `HF_ENDPOINT`."""
+    hub_dir = hub_dir or os.environ.get(HUB_DIR_ENV) or None
+    if hub_dir:
+        from wa_hub.hub.localgit import LocalGitBackend
+
+        return LocalGitBackend(hub_dir)
+    from wa_hub.hub.hf import HfBackend
+
+    return HfBackend(token=token)
+
+
+def _default_version(backend: Backend, repo: str, repo_type: str, declared: str | None) -> str:
+    """The folder's own version (a dataset manifest's `version`), else 1.0.0 for a new repo."""
+    if declared:
+        return declared
+    existing = backend.tags(repo, repo_type)
+    versions = sorted(parse_version(t) for t in existing if t.startswith("v") and _is_version(t))
+    if not versions:
+        return "1.0.0"
+    x, y, z = versions[-1]
+    raise UsageError(
+        f"{repo} already has versions up to v{x}.{y}.{z}; pass --version "
+        f"(e.g. {x}.{y}.{z + 1} for a fix, {x}.{y + 1}.0 for new data or results)"
+    )
+
+
+def _is_version(tag: str) -> bool:
+    try:
+        parse_version(tag)
+    except UsageError:
+        return False
+    return True
+
+
+def push(
+    path: str | Path,
+    repo: str,
+    *,
+    version: str | None = None,
+    hub_dir: str | Path | None = None,
+    private: bool = False,
+    merged: bool = False,
+    token: str | None = None,
+    results: list[str | Path] | None = None,
+    bench_repo: str | None = None,
+    dataset_repo: str | None = None,
+) -> dict[str, Any]:
+    """Publish a dataset folder (has manifest.json) or a run dir (has run.json) as version `version`.
+
+    Returns `repo`, `repo_type`, `revision` (commit sha), `tag` (`vX.Y.Z`) and `url`. Versions are
+    immutable: an existing tag is an error. Run dirs only: `merged` pushes merged full weights instead
+    of the adapter; `results` are results.json files (default: those found in the run dir);
+    `bench_repo` / `dataset_repo` (`ORG/NAME[@REV]`) name the published benchmark / training data when
+    results.json / run.json only know a local folder.
+    """
+    path = Path(path)
+    repo = check_repo_id(repo)
+    kind = stage.kind_of(path)
+    if version is not None:
+        parse_version(version)
+    if kind == "dataset" and (merged or results or bench_repo or dataset_repo):
+        raise UsageError(
+            f"{path} is a dataset folder: --merged, --results, --bench-repo and --dataset-repo "
+            "are for run dirs"
+        )
+    backend = make_backend(hub_dir, token)
+    secret = known_token(token)
+    with tempfile.TemporaryDirectory(prefix="wa-hub-push-") as tmp:
+        if kind == "dataset":
+            manifest = stage.read_json(
+                path / "manifest.json", "the manifest.json object written by build-data"
+            )
+            declared = manifest.get("version") if isinstance(manifest.get("version"), str) else None
+            if version and declared and parse_version(version) != parse_version(declared):
+                raise UsageError(
+                    f"{path} was built as version {declared} (its card and manifest say so); rebuild it with "
+                    f"--version {version}, or push it as {declared}"
+                )
+            version = version or _default_version(backend, repo, kind, declared)
+            tag = version_tag(version)
+            version = tag[1:]
+            files = stage.dataset_files(path)
+            readme = Path(files["README.md"]).read_text(encoding="utf-8")  # type: ignore[arg-type]
+            files["README.md"] = card.stamp_dataset_card(
+                readme, repo, version, tag, manifest.get("name")
+            ).encode()
+            what = "dataset"
+        else:
+            files, tag, version = _model_files(
+                path, repo, backend, version, Path(tmp), merged, results, bench_repo, dataset_repo
+            )
+            what = "merged model" if merged else "model"
+        check_no_secrets(files, [secret])
+        message = f"{what} {version}: wa-hub push of {path.name}"
+        log.info("pushing %d files to %s %s (%s)", len(files), repo, tag, backend.name)
+        return backend.publish(repo, kind, files, tag, private=private, message=message)
+
+
+def _model_files(
+    run_dir: Path,
+    repo: str,
+    backend: Backend,
+    version: str | None,
+    tmp: Path,
+    merged: bool,
+    results: list[str | Path] | None,
+    bench_repo: str | None,
+    dataset_repo: str | None,
+) -> tuple[dict[str, Path | bytes], str, str]:
+    run = stage.read_json(run_dir / "run.json", "the run.json object written by `wa-hub train`")
+    method = run.get("method")
+    if method not in ("lora", "full"):
+        raise UsageError(f"{run_dir}/run.json: method is {method!r}, expected 'lora' or 'full'")
+    stage.check_weights(run_dir, method)
+    result_paths = [Path(p) for p in results] if results else stage.find_results(run_dir)
+    for p in result_paths:
+        if not p.is_file():
+            raise UsageError(f"--results {p}: no such file")
+    result_objs = [stage.read_results(p) for p in result_paths]
+    benches = [card.bench_ref(r, bench_repo, str(p)) for r, p in zip(result_objs, result_paths, strict=True)]
+    dataset = _dataset_ref(run, dataset_repo, run_dir)
+    version = version or _default_version(backend, repo, "model", None)
+    tag = version_tag(version)
+    version = tag[1:]
+
+    weights_dir = run_dir
+    card_run = run
+    if merged:
+        if method != "lora":
+            raise UsageError(
+                f"{run_dir}: --merged merges a LoRA adapter, but this run is {method!r} (push it as is)"
+            )
+        from wa_hub.train.merge import merge_run
+
+        weights_dir = Path(merge_run(run_dir, tmp / "merged"))
+        card_run = {**run, "merged_from": str(run_dir.name)}
+    files = stage.model_files(weights_dir, run_dir)
+    files.update(stage.results_files(result_paths, result_objs))
+    names = (
+        [repo]
+        if len(result_objs) <= 1
+        else [f"{repo} ({(r.get('decoding') or {}).get('name', i)})" for i, r in enumerate(result_objs)]
+    )
+    files["README.md"] = card.render_model_card(
+        card_run,
+        repo,
+        version,
+        tag,
+        merged=merged,
+        results=result_objs,
+        benches=benches,
+        result_names=names,
+        dataset=dataset,
+    ).encode()
+    files.update(card.eval_results_files(result_objs, benches))
+    return files, tag, version
+
+
+def _dataset_ref(run: dict[str, Any], override: str | None, run_dir: Path) -> tuple[str | None, str | None]:
+    """(training dataset repo id, revision) for the card, from --dataset-repo or run.json's dataset."""
+    if override:
+        return card.split_ref(override, "--dataset-repo")
+    ds = run.get("dataset") or {}
+    pid = ds.get("path_or_id")
+    if card.is_repo_id(pid):
+        return str(pid), ds.get("revision")
+    log.warning(
+        "%s/run.json trained on the local folder %r: the card names it but cannot link it; pass "
+        "--dataset-repo ORG/NAME@vX.Y.Z where that data was published",
+        run_dir,
+        pid,
+    )
+    return None, None

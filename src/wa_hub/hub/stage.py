@@ -1,0 +1,131 @@
+"""What goes into a repo: the files of a dataset folder or a run dir, as `path in repo -> source`.
+
+A dataset folder is pushed as it is (its card gets the version stamp). A run dir contributes its weights,
+tokenizer, `run.json` and TensorBoard logs, never its Trainer checkpoints, optimizer state or pickled
+training args; its evaluation results go under `eval/` with their predictions.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from wa_hub.errors import MalformedInputError, UsageError
+
+# Top-level files of a run dir that are not part of a published model.
+RUN_EXCLUDE = re.compile(
+    r"^(README\.md|results\.json|training_args\.bin|optimizer\.pt|scheduler\.pt|scaler\.pt|rng_state.*\.pth"
+    r"|trainer_state\.json|.*\.lock)$"
+)
+
+
+def _visible_files(folder: Path) -> list[Path]:
+    """Every file under `folder`, skipping hidden files and folders (`.git`, `.cache`, editor files)."""
+    out = []
+    for p in sorted(folder.rglob("*")):
+        rel = p.relative_to(folder)
+        if any(part.startswith(".") for part in rel.parts) or not p.is_file():
+            continue
+        out.append(p)
+    return out
+
+
+def read_json(path: Path, expected: str) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise MalformedInputError(path, e.lineno, expected, got=e.msg) from None
+    if not isinstance(data, dict):
+        raise MalformedInputError(path, 1, expected, got=type(data).__name__)
+    return data
+
+
+def kind_of(path: Path) -> str:
+    """`dataset` for a folder with manifest.json, `model` for a run dir with run.json."""
+    if not path.is_dir():
+        raise UsageError(f"{path}: no such folder (expected a dataset folder or a training run dir)")
+    if (path / "manifest.json").is_file():
+        return "dataset"
+    if (path / "run.json").is_file():
+        return "model"
+    raise UsageError(
+        f"{path}: neither a dataset folder (manifest.json, from build-data/build-bench) "
+        "nor a training run dir (run.json, from train)"
+    )
+
+
+def dataset_files(folder: Path) -> dict[str, Path | bytes]:
+    """The dataset folder as it is (README.md, manifest.json, data/...)."""
+    files: dict[str, Path | bytes] = {
+        str(p.relative_to(folder).as_posix()): p for p in _visible_files(folder)
+    }
+    if "README.md" not in files:
+        raise UsageError(f"{folder}/README.md is missing: a dataset folder needs its card (rebuild it)")
+    if not any(name.startswith("data/") for name in files):
+        raise UsageError(f"{folder}/data/ has no files: nothing to publish")
+    return files
+
+
+def check_weights(folder: Path, method: str) -> None:
+    if method == "lora":
+        need = ["adapter_config.json", "adapter_model.safetensors"]
+        missing = [n for n in need if not (folder / n).is_file()]
+    else:
+        missing = [] if (folder / "config.json").is_file() else ["config.json"]
+        if not list(folder.glob("model*.safetensors")) and not list(folder.glob("pytorch_model*.bin")):
+            missing.append("model*.safetensors")
+    if missing:
+        raise UsageError(
+            f"{folder}: missing {', '.join(missing)} (a {method} run dir has its weights at the root)"
+        )
+
+
+def model_files(weights_dir: Path, run_dir: Path) -> dict[str, Path | bytes]:
+    """Weights, tokenizer and run.json from `weights_dir`; TensorBoard logs from the run."""
+    files: dict[str, Path | bytes] = {
+        p.name: p
+        for p in sorted(weights_dir.iterdir())
+        if p.is_file() and not p.name.startswith(".") and not RUN_EXCLUDE.match(p.name)
+    }
+    logs = run_dir / "logs"
+    if logs.is_dir():
+        files.update({f"logs/{p.relative_to(logs).as_posix()}": p for p in _visible_files(logs)})
+    return files
+
+
+def find_results(run_dir: Path) -> list[Path]:
+    """results.json files that belong to a run: beside run.json or anywhere below it (not in checkpoints)."""
+    found = []
+    for p in sorted(run_dir.rglob("results.json")):
+        rel = p.relative_to(run_dir).parts
+        if any(part.startswith(("checkpoint-", ".")) or part == "logs" for part in rel[:-1]):
+            continue
+        found.append(p)
+    return found
+
+
+def read_results(path: Path) -> dict[str, Any]:
+    data = read_json(path, "a results.json object from `wa-hub evaluate`")
+    if not isinstance(data.get("sets"), dict):
+        raise MalformedInputError(path, None, 'a "sets" object with one entry per scored benchmark set')
+    return data
+
+
+def results_files(paths: list[Path], results: list[dict[str, Any]]) -> dict[str, Path | bytes]:
+    """results.json (+ predictions/*.jsonl beside it) under `eval/`, or `eval/<decoding>/` when several."""
+    files: dict[str, Path | bytes] = {}
+    used: set[str] = set()
+    for i, (path, result) in enumerate(zip(paths, results, strict=True)):
+        if len(paths) == 1:
+            prefix = "eval"
+        else:
+            name = re.sub(r"[^A-Za-z0-9_.-]+", "-", str((result.get("decoding") or {}).get("name") or i))
+            prefix = f"eval/{name}" if name not in used else f"eval/{name}-{i}"
+            used.add(name)
+        files[f"{prefix}/results.json"] = path
+        preds = path.parent / "predictions"
+        if preds.is_dir():
+            files.update({f"{prefix}/predictions/{p.name}": p for p in sorted(preds.glob("*.jsonl"))})
+    return files

@@ -1,0 +1,204 @@
+"""The local git hub: layout olah serves, one commit + tag per push, immutable versions, no half pushes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from hubtest import FAKE_TOKEN, write_dataset_folder
+from typer.testing import CliRunner
+
+from wa_hub.cli import app
+from wa_hub.errors import UsageError, WaHubError
+from wa_hub.hub import localgit, push
+from wa_hub.hub.localgit import LocalGitBackend, git_lfs_available
+
+REPO = "acme/writing-instruct"
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def refs(repo: Path) -> str:
+    return git(repo, "show-ref")
+
+
+def test_dataset_push_is_one_tagged_commit_in_the_olah_layout(dataset_folder: Path, tmp_path: Path) -> None:
+    hub = tmp_path / "hub"
+    out = push(dataset_folder, REPO, hub_dir=hub)
+    repo = hub / "datasets" / "acme" / "writing-instruct"
+    assert (repo / ".git").is_dir()  # non-bare: olah reads LFS objects from <repo>/.git/lfs/objects
+    assert out["repo"] == REPO and out["repo_type"] == "dataset" and out["tag"] == "v1.0.0"
+    assert out["revision"] == git(repo, "rev-parse", "v1.0.0^{commit}") == git(repo, "rev-parse", "main")
+    assert git(repo, "symbolic-ref", "HEAD") == "refs/heads/main"
+    assert git(repo, "rev-list", "--count", "main") == "1"
+    tree = set(git(repo, "ls-tree", "-r", "--name-only", "v1.0.0").splitlines())
+    expected = {"README.md", "manifest.json", "data/mixed/train-00000-of-00001.parquet",
+                "data/writing/train-00000-of-00001.parquet"}  # fmt: skip
+    assert expected <= tree
+    assert tree - expected <= {".gitattributes"}
+    card = git(repo, "show", "v1.0.0:README.md")
+    assert 'load_dataset("acme/writing-instruct", "mixed", revision="v1.0.0")' in card
+    assert "**Version 1.0.0**" in card
+    assert "ORG/writing-instruct" not in card  # the builders' placeholder became the real repo id
+    assert card.startswith("---\nconfigs:")  # front matter untouched, still first
+    assert git(repo, "show", "v1.0.0:manifest.json") == (dataset_folder / "manifest.json").read_text().strip()
+
+
+def test_existing_version_is_refused_and_repo_unchanged(dataset_folder: Path, tmp_path: Path) -> None:
+    hub = tmp_path / "hub"
+    push(dataset_folder, REPO, hub_dir=hub)
+    repo = hub / "datasets" / "acme" / "writing-instruct"
+    before = refs(repo)
+    with pytest.raises(UsageError, match="immutable"):
+        push(dataset_folder, REPO, hub_dir=hub, version="1.0.0")
+    assert refs(repo) == before
+
+
+def test_new_version_replaces_the_tree_and_keeps_the_old_tag(tmp_path: Path) -> None:
+    hub = tmp_path / "hub"
+    v1 = write_dataset_folder(tmp_path / "v1", version="1.0.0")
+    first = push(v1, REPO, hub_dir=hub)
+    v2 = write_dataset_folder(tmp_path / "v2", version="1.1.0")
+    (v2 / "data" / "writing" / "train-00000-of-00001.parquet").unlink()
+    (v2 / "data" / "writing").rmdir()
+    second = push(v2, REPO, hub_dir=hub, version="1.1.0")
+    repo = hub / "datasets" / "acme" / "writing-instruct"
+    assert git(repo, "rev-parse", "v1.1.0^{commit}^") == first["revision"]  # one commit on top of v1.0.0
+    assert second["revision"] == git(repo, "rev-parse", "main")
+    assert "data/writing/train-00000-of-00001.parquet" not in git(
+        repo, "ls-tree", "-r", "--name-only", "v1.1.0"
+    )
+    assert "data/writing/train-00000-of-00001.parquet" in git(repo, "ls-tree", "-r", "--name-only", "v1.0.0")
+    # the working tree shows the latest version
+    assert not (repo / "data" / "writing").exists()
+
+
+def test_version_defaults_and_mismatch(tmp_path: Path) -> None:
+    hub = tmp_path / "hub"
+    folder = write_dataset_folder(tmp_path / "ds", version="2.0.0")
+    with pytest.raises(UsageError, match="built as version 2.0.0"):
+        push(folder, REPO, hub_dir=hub, version="2.0.1")
+    assert push(folder, REPO, hub_dir=hub)["tag"] == "v2.0.0"  # the manifest's version
+    with pytest.raises(UsageError, match="X.Y.Z"):
+        push(folder, REPO, hub_dir=hub, version="2.1")
+
+
+def test_failed_tag_leaves_existing_repo_as_it_was(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    hub = tmp_path / "hub"
+    push(write_dataset_folder(tmp_path / "v1"), REPO, hub_dir=hub)
+    repo = hub / "datasets" / "acme" / "writing-instruct"
+    before, head_files = refs(repo), sorted(p.name for p in repo.rglob("*.parquet"))
+    real_git = localgit._git
+
+    def failing_git(*args: str, **kw: object) -> str:
+        if args[0] == "tag":
+            raise WaHubError("simulated failure while tagging")
+        return real_git(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(localgit, "_git", failing_git)
+    with pytest.raises(WaHubError, match="simulated"):
+        push(write_dataset_folder(tmp_path / "v2", version="1.1.0"), REPO, hub_dir=hub)
+    assert refs(repo) == before  # main moved back, no v1.1.0 tag
+    assert sorted(p.name for p in repo.rglob("*.parquet")) == head_files
+
+
+def test_failed_first_push_leaves_no_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    hub = tmp_path / "hub"
+    real_git = localgit._git
+
+    def failing_git(*args: str, **kw: object) -> str:
+        if args[0] == "commit-tree":
+            raise WaHubError("simulated failure while committing")
+        return real_git(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(localgit, "_git", failing_git)
+    with pytest.raises(WaHubError, match="simulated"):
+        push(write_dataset_folder(tmp_path / "ds"), REPO, hub_dir=hub)
+    org = hub / "datasets" / "acme"
+    assert not org.exists() or list(org.iterdir()) == []
+
+
+@pytest.mark.skipif(not git_lfs_available(), reason="git-lfs is not installed (`apt-get install git-lfs`)")
+def test_binaries_go_through_lfs_where_olah_reads_them(dataset_folder: Path, tmp_path: Path) -> None:
+    hub = tmp_path / "hub"
+    push(dataset_folder, REPO, hub_dir=hub)
+    repo = hub / "datasets" / "acme" / "writing-instruct"
+    pointer = git(repo, "cat-file", "-p", "v1.0.0:data/mixed/train-00000-of-00001.parquet")
+    assert pointer.startswith("version https://git-lfs.github.com/spec/v1\noid sha256:")
+    oid = pointer.split("oid sha256:")[1].split()[0]
+    stored = repo / ".git" / "lfs" / "objects" / oid[:2] / oid[2:4] / oid
+    assert (
+        stored.read_bytes()
+        == (dataset_folder / "data" / "mixed" / "train-00000-of-00001.parquet").read_bytes()
+    )
+    # the checked-out file is the real Parquet, not the pointer
+    assert (repo / "data/mixed/train-00000-of-00001.parquet").read_bytes()[:4] == b"PAR1"
+
+
+def test_without_lfs_binaries_are_plain_blobs(dataset_folder: Path, tmp_path: Path) -> None:
+    backend = LocalGitBackend(tmp_path / "hub", use_lfs=False)
+    files = {
+        "data/x.parquet": dataset_folder / "data/mixed/train-00000-of-00001.parquet",
+        "README.md": b"# x\n",
+    }
+    out = backend.publish(REPO, "dataset", files, "v1.0.0", private=False, message="test")
+    repo = Path(out["path"])
+    blob = subprocess.run(["git", "-C", str(repo), "cat-file", "-p", "v1.0.0:data/x.parquet"],
+                          capture_output=True, check=True).stdout  # fmt: skip
+    assert blob == files["data/x.parquet"].read_bytes()  # type: ignore[union-attr]
+    assert ".gitattributes" not in git(repo, "ls-tree", "--name-only", "v1.0.0")
+
+
+def test_token_never_reaches_the_repo_or_output(
+    dataset_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("HF_TOKEN", FAKE_TOKEN)
+    hub = tmp_path / "hub"
+    result = CliRunner().invoke(app, ["push", str(dataset_folder), "--repo", REPO, "--hub-dir", str(hub)])
+    assert result.exit_code == 0, result.output
+    captured = capfd.readouterr()
+    assert FAKE_TOKEN not in result.output + captured.out + captured.err
+    repo = hub / "datasets" / "acme" / "writing-instruct"
+    every = [p for p in repo.rglob("*") if p.is_file()]  # working tree, .git objects, LFS store, config
+    assert len(every) > 10
+    for p in every:
+        assert FAKE_TOKEN.encode() not in p.read_bytes(), p
+    blobs = git(repo, "rev-list", "--objects", "--all").split("\n")
+    for line in blobs:
+        sha = line.split()[0]
+        if git(repo, "cat-file", "-t", sha) == "blob":
+            assert FAKE_TOKEN not in git(repo, "cat-file", "-p", sha)
+
+
+def test_a_file_holding_a_token_is_not_published(dataset_folder: Path, tmp_path: Path) -> None:
+    (dataset_folder / "data" / "notes.json").write_text(json.dumps({"hf_token": FAKE_TOKEN}))
+    hub = tmp_path / "hub"
+    with pytest.raises(WaHubError, match="data/notes.json") as e:
+        push(dataset_folder, REPO, hub_dir=hub)
+    assert FAKE_TOKEN not in str(e.value)
+    assert not (hub / "datasets" / "acme" / "writing-instruct").exists()
+
+
+def test_cli_reports_and_rejects(dataset_folder: Path, tmp_path: Path) -> None:
+    hub = tmp_path / "hub"
+    runner = CliRunner()
+    ok = runner.invoke(app, ["push", str(dataset_folder), "--repo", REPO, "--hub-dir", str(hub)])
+    assert ok.exit_code == 0, ok.output
+    assert "v1.0.0" in ok.output and 'revision="v1.0.0"' in ok.output
+    again = runner.invoke(app, ["push", str(dataset_folder), "--repo", REPO, "--hub-dir", str(hub)])
+    assert again.exit_code == 2 and "immutable" in again.output
+    bad = runner.invoke(app, ["push", str(dataset_folder), "--repo", "no-org", "--hub-dir", str(hub)])
+    assert bad.exit_code == 2 and "ORG/NAME" in bad.output
+    nothing = runner.invoke(app, ["push", str(tmp_path), "--repo", REPO, "--hub-dir", str(hub)])
+    assert nothing.exit_code == 2 and "manifest.json" in nothing.output
+    env = runner.invoke(
+        app, ["push", str(dataset_folder), "--repo", "acme/other"], env={"WA_HUB_DIR": str(hub)}
+    )
+    assert env.exit_code == 0, env.output
+    assert (hub / "datasets" / "acme" / "other" / ".git").is_dir()
