@@ -1,1 +1,91 @@
-"""Commands: train."""
+"""Commands: train, merge."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from wa_hub.cli._app import app, console, user_errors
+
+
+@app.command("train")
+@user_errors
+def train_cmd(
+    recipe: str = typer.Option(..., "--recipe", "-r", help="Recipe name (recipes/NAME.yaml) or a YAML file."),
+    set_: list[str] = typer.Option(
+        [],
+        "--set",
+        metavar="KEY=VALUE",
+        help="Override a recipe key, e.g. --set training.max_steps=10 (repeatable).",
+    ),
+    output_dir: Path | None = typer.Option(
+        None, "--output-dir", "-o", help="Run dir (default: runs/<recipe name>)."
+    ),
+    resume: bool = typer.Option(
+        False, "--resume", help="Continue from the last verified checkpoint in the run dir."
+    ),
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="Replace an existing run dir (finished or not)."
+    ),
+    num_gpus: int | None = typer.Option(
+        None,
+        "--num-gpus",
+        min=0,
+        help="GPUs to use (default: all visible); with --dry-run, plan for this many.",
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Validate, print the resolved recipe and the launch command; load no model."
+    ),
+) -> None:
+    """Train a recipe: one process in place, or `accelerate launch` over several GPUs."""
+    import yaml
+
+    from wa_hub.train.launch import in_launched_process, launch_command, plan_launch, shell, train_args
+    from wa_hub.train.recipe import load_recipe
+    from wa_hub.train.run import default_output_dir
+
+    rec, path = load_recipe(recipe, set_)
+    out = output_dir or default_output_dir(rec)
+    plan = plan_launch(rec, num_gpus)
+    if dry_run:
+        console.print(f"[bold]recipe[/bold] {path} (resolved)", highlight=False)
+        console.print(yaml.safe_dump(rec.resolved(), sort_keys=False).rstrip(), highlight=False, markup=False)
+        t = rec.training
+        console.print(
+            f"[bold]plan[/bold] {plan.num_processes} process(es) on {plan.device}; global batch "
+            f"{t.global_batch_size} = {t.per_device_batch_size} per device x grad_accum {plan.grad_accum} x "
+            f"{plan.num_processes} process(es)"
+            + (f"; max_steps {t.max_steps}" if t.max_steps else f"; {t.num_epochs:g} epochs"),
+            highlight=False,
+            soft_wrap=True,
+        )
+        if plan.num_processes <= 1:
+            console.print("[bold]runs in this process; equivalent to[/bold]", highlight=False)
+        else:
+            console.print("[bold]launch[/bold]", highlight=False)
+        cmd = launch_command(plan, train_args(path, out, list(set_), resume, overwrite))
+        console.print(shell(cmd), highlight=False, markup=False, soft_wrap=True)
+        return
+    from wa_hub.train.run import train
+
+    run = train(path, output_dir=out, overrides=set_, resume=resume, overwrite=overwrite, num_gpus=num_gpus)
+    if not in_launched_process():
+        console.print(f"[green]trained[/green] {run}  (load it with wa_hub.models.load_model({str(run)!r}))")
+
+
+@app.command("merge")
+@user_errors
+def merge_cmd(
+    run_dir: Path = typer.Argument(..., help="A LoRA run dir (has run.json and the adapter)."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Where to write the merged model (default: RUN_DIR-merged)."
+    ),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output dir."),
+) -> None:
+    """Merge a LoRA adapter into its base weights; checks the merged logits against base+adapter."""
+    from wa_hub.train.merge import merge_run
+
+    target = out or run_dir.with_name(run_dir.name + "-merged")
+    merged = merge_run(run_dir, target, overwrite=overwrite)
+    console.print(f"[green]merged[/green] {merged}")

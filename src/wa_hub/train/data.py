@@ -1,0 +1,212 @@
+"""SFT data: load the instruction dataset, format it with the Alpaca template, tokenize, mask, pack.
+
+Label masking is done here rather than by a library collator so that it is exact and checkable: the
+prompt + response text is tokenized once (as at inference, where the model continues the prompt), each
+token is assigned to the prompt or the response by its character offsets, and prompt tokens get label
+-100. Padding never decides a label (SmolLM2's pad token is its EOS), and an EOS id is appended to every
+response. Packing uses trl's best-fit-decreasing `pack_dataset`; packed rows carry restarting
+`position_ids` and no attention mask, which transformers turns into a block-diagonal causal mask, so packed
+examples never attend to each other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from wa_hub.errors import MalformedInputError, UsageError
+from wa_hub.prompts import format_prompt
+from wa_hub.train.recipe import DataSpec
+
+REQUIRED_COLUMNS = ("instruction", "input", "output")
+IGNORE_INDEX = -100
+
+
+def _local_fingerprint(folder: Path, config: str | None) -> str | None:
+    """sha256 over the data files of `config` in a build-data folder (content, not paths or mtimes)."""
+    data = folder / "data" / config if config and (folder / "data" / config).is_dir() else folder
+    files = sorted(p for p in data.rglob("*") if p.is_file() and p.suffix in (".parquet", ".json", ".jsonl"))
+    if not files:
+        return None
+    h = hashlib.sha256()
+    for p in files:
+        h.update(p.relative_to(data).as_posix().encode() + b"\0")
+        with p.open("rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    return "sha256:" + h.hexdigest()
+
+
+def load_rows(spec: DataSpec) -> tuple[Any, dict[str, Any]]:
+    """The raw training rows and the dataset's identity for run.json (id + revision or fingerprint)."""
+    from datasets import load_dataset
+
+    local = Path(spec.path).expanduser()
+    is_local = local.exists()
+    if is_local and not local.is_dir():
+        raise UsageError(f"data.path {spec.path} is a file; expected a `wa-hub build-data` folder or Hub id")
+    try:
+        ds = load_dataset(
+            str(local) if is_local else spec.path,
+            spec.config,
+            split=spec.split,
+            revision=None if is_local else spec.revision,
+        )
+    except (ValueError, FileNotFoundError, ConnectionError, OSError) as e:
+        if is_local:
+            raise UsageError(
+                f"cannot load config {spec.config!r} split {spec.split!r} from {local}: {e}"
+            ) from None
+        raise UsageError(
+            f"data.path {spec.path!r} is not a local folder and could not be loaded from the Hub ({e}). "
+            "Build it with `wa-hub build-data` or pass --set data.path=FOLDER_OR_HUB_ID"
+        ) from None
+    missing = [c for c in REQUIRED_COLUMNS if c not in ds.column_names]
+    if missing:
+        raise MalformedInputError(
+            spec.path,
+            None,
+            f"columns {', '.join(REQUIRED_COLUMNS)} (config {spec.config})",
+            f"columns {ds.column_names}",
+        )
+    rows_total = len(ds)
+    if spec.max_samples is not None and spec.max_samples < len(ds):
+        ds = ds.select(range(spec.max_samples))
+    info: dict[str, Any] = {
+        "path_or_id": str(local.resolve()) if is_local else spec.path,
+        "config": spec.config,
+        "split": spec.split,
+        "revision": None if is_local else (spec.revision or "main"),
+        "fingerprint": (_local_fingerprint(local, spec.config) if is_local else None) or ds._fingerprint,
+        "rows": rows_total,
+        "rows_used": len(ds),
+    }
+    return ds, info
+
+
+def format_row(row: dict[str, Any]) -> tuple[str, str]:
+    """(prompt, response) in the Alpaca template the study used (alpaca-lora's)."""
+    return format_prompt(row["instruction"], row.get("input") or ""), row["output"]
+
+
+def encode(
+    tokenizer: Any, prompt: str, response: str, cutoff_len: int, train_on_inputs: bool = False
+) -> dict[str, Any]:
+    """Token ids and labels for one example; `labels` is None when nothing of the response survives.
+
+    Over-long examples are truncated to `cutoff_len` tokens from the right (as alpaca-lora does): the end
+    of the response and its EOS are cut off. Rows whose prompt alone fills `cutoff_len` have no response
+    token left and are dropped by `tokenize_dataset`.
+    """
+    enc = tokenizer(prompt + response, add_special_tokens=True, return_offsets_mapping=True)
+    ids: list[int] = list(enc["input_ids"])
+    offsets = list(enc["offset_mapping"])
+    eos = tokenizer.eos_token_id
+    # A tokenizer that appends EOS itself marks it with an empty (0, 0) offset: drop it, we add our own.
+    if ids and ids[-1] == eos and tuple(offsets[-1]) == (0, 0) and len(ids) > 1:
+        ids, offsets = ids[:-1], offsets[:-1]
+    boundary = len(prompt)
+    # Tokens are contiguous, so the prompt is a prefix; a token that straddles the boundary counts as prompt.
+    n_prompt = 0
+    while n_prompt < len(ids) and offsets[n_prompt][0] < boundary:
+        n_prompt += 1
+    ids.append(eos)
+    labels = list(ids) if train_on_inputs else [IGNORE_INDEX] * n_prompt + ids[n_prompt:]
+    full_len = len(ids)
+    ids, labels = ids[:cutoff_len], labels[:cutoff_len]
+    has_response = any(lab != IGNORE_INDEX for lab in labels[n_prompt:]) if n_prompt < len(labels) else False
+    return {
+        "input_ids": ids,
+        "labels": labels if has_response else None,
+        "n_prompt": n_prompt,
+        "full_len": full_len,
+    }
+
+
+def prepare_tokenizer(tokenizer: Any) -> Any:
+    """Right padding for training and a pad token (LLaMA has none: alpaca-lora pads with unk, id 0)."""
+    if not getattr(tokenizer, "is_fast", False):
+        raise UsageError(
+            f"{type(tokenizer).__name__} is a slow tokenizer; wa-hub masks labels by character offsets, "
+            "which needs a fast tokenizer (install `tokenizers` and use the model's tokenizer.json)"
+        )
+    tokenizer.padding_side = "right"
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.unk_token if tokenizer.unk_token is not None else tokenizer.eos_token
+    return tokenizer
+
+
+def tokenize_dataset(ds: Any, tokenizer: Any, spec: DataSpec) -> tuple[Any, dict[str, int]]:
+    """Tokenized rows (input_ids, labels), packed when asked, and counts of truncated / dropped rows."""
+
+    def _map(batch: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        out: dict[str, list[Any]] = {"input_ids": [], "labels": [], "full_len": [], "keep": []}
+        for i in range(len(batch["instruction"])):
+            row = {k: batch[k][i] for k in REQUIRED_COLUMNS}
+            prompt, response = format_row(row)
+            e = encode(tokenizer, prompt, response, spec.cutoff_len, spec.train_on_inputs)
+            out["input_ids"].append(e["input_ids"])
+            out["labels"].append(
+                e["labels"] if e["labels"] is not None else [IGNORE_INDEX] * len(e["input_ids"])
+            )
+            out["full_len"].append(e["full_len"])
+            out["keep"].append(e["labels"] is not None)
+        return out
+
+    tok = ds.map(_map, batched=True, remove_columns=ds.column_names, desc="Tokenizing")
+    stats = {
+        "examples": len(tok),
+        "truncated": sum(1 for n in tok["full_len"] if n > spec.cutoff_len),
+        "dropped_no_response": sum(1 for k in tok["keep"] if not k),
+    }
+    tok = tok.filter(lambda k: k, input_columns="keep").remove_columns(["keep", "full_len"])
+    if len(tok) == 0:
+        raise UsageError(f"no training example has a response token within cutoff_len={spec.cutoff_len}")
+    stats["tokens"] = sum(len(x) for x in tok["input_ids"])
+    stats["label_tokens"] = sum(sum(1 for v in lab if v != IGNORE_INDEX) for lab in tok["labels"])
+    if spec.packing:
+        from trl.data_utils import pack_dataset
+
+        tok = pack_dataset(tok, spec.cutoff_len, strategy="bfd")
+        stats["packed_rows"] = len(tok)
+    return tok, stats
+
+
+@dataclass
+class SFTCollator:
+    """Right-pads a batch; packed rows get restarting position_ids and no attention mask."""
+
+    pad_token_id: int
+    pad_to_multiple_of: int | None = None
+
+    def __call__(self, features: list[dict[str, Any]]) -> dict[str, Any]:
+        import torch
+
+        longest = max(len(f["input_ids"]) for f in features)
+        if self.pad_to_multiple_of:
+            m = self.pad_to_multiple_of
+            longest = (longest + m - 1) // m * m
+        packed = "seq_lengths" in features[0]
+        ids, labels, extra = [], [], []
+        for f in features:
+            n = len(f["input_ids"])
+            pad = longest - n
+            ids.append(list(f["input_ids"]) + [self.pad_token_id] * pad)
+            lab = list(f["labels"]) + [IGNORE_INDEX] * pad
+            if packed:
+                pos: list[int] = []
+                for length in f["seq_lengths"]:
+                    lab[len(pos)] = (
+                        IGNORE_INDEX  # never predict a segment's first token from the previous one
+                    )
+                    pos.extend(range(length))
+                pos.extend(range(pad))  # padding is its own segment
+                extra.append(pos)
+            else:
+                extra.append([1] * n + [0] * pad)
+            labels.append(lab)
+        batch = {"input_ids": torch.tensor(ids), "labels": torch.tensor(labels)}
+        batch["position_ids" if packed else "attention_mask"] = torch.tensor(extra)
+        return batch

@@ -1,0 +1,351 @@
+"""Run a recipe: transformers Trainer + peft, verified saves, resumable, ending in a complete run dir.
+
+The run dir fills up as training goes: `checkpoint-*` (each verified, marked by `wa_hub_verified.json`),
+`logs/` (TensorBoard). Only when the final weights are saved and verified are they moved to the root,
+and `run.json`, the mark of a finished run, is written last. A run killed at any point leaves usable
+checkpoints for `--resume` and no `run.json`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+import time
+from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from wa_hub.errors import UsageError
+from wa_hub.fileio import write_json
+from wa_hub.train.launch import (
+    LaunchPlan,
+    in_launched_process,
+    launch_command,
+    plan_launch,
+    shell,
+    train_args,
+)
+from wa_hub.train.recipe import Recipe, load_recipe
+from wa_hub.train.verify import VERIFIED_MARKER, make_callback, verify_saved
+
+STAGING = ".final-staging"
+_VERSIONED = ("torch", "transformers", "peft", "accelerate", "datasets", "trl", "tokenizers", "wa-hub")
+
+
+def default_output_dir(recipe: Recipe) -> Path:
+    return Path(recipe.output_dir or Path("runs") / recipe.name)
+
+
+def checkpoints(out: Path) -> list[Path]:
+    """`checkpoint-N` dirs in step order."""
+    found = [p for p in out.glob("checkpoint-*") if p.is_dir() and p.name.split("-")[-1].isdigit()]
+    return sorted(found, key=lambda p: int(p.name.split("-")[-1]))
+
+
+def last_good_checkpoint(out: Path) -> Path | None:
+    """The newest checkpoint that was completely written (and verified, when verification is on)."""
+    found = checkpoints(out)
+    verified = [c for c in found if (c / VERIFIED_MARKER).is_file()]
+    if verified:
+        return verified[-1]
+    # Runs with verify_saves off: the Trainer writes trainer_state.json last.
+    complete = [c for c in found if (c / "trainer_state.json").is_file()]
+    return complete[-1] if complete else None
+
+
+def _check_output_dir(out: Path, resume: bool, overwrite: bool) -> Path | None:
+    """Refuse to clobber a finished or unfinished run unless asked; returns the checkpoint to resume from."""
+    if (out / "run.json").is_file():
+        if overwrite:
+            return None
+        raise UsageError(f"{out} holds a finished run (run.json); pass --overwrite to train again into it")
+    if resume:
+        ckpt = last_good_checkpoint(out) if out.is_dir() else None
+        if ckpt is None:
+            raise UsageError(f"--resume: no complete checkpoint in {out}; run without --resume to start")
+        return ckpt
+    if out.is_dir() and any(out.iterdir()) and not overwrite:
+        hint = "--resume to continue it or " if checkpoints(out) else ""
+        raise UsageError(f"{out} already has an unfinished run; pass {hint}--overwrite to start over")
+    return None
+
+
+def versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {"python": platform.python_version()}
+    for name in _VERSIONED:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def git_commit() -> dict[str, Any]:
+    """The wa-hub checkout's commit (and whether tracked files were modified), or None outside git."""
+    from wa_hub.resources import project_root
+
+    root = str(project_root())
+    try:
+        sha = subprocess.run(
+            ["git", "-C", root, "rev-parse", "HEAD"], capture_output=True, text=True, check=True, timeout=10
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", root, "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+    return {"commit": sha, "dirty": bool(dirty)}
+
+
+def hardware(plan: LaunchPlan) -> dict[str, Any]:
+    import torch
+
+    gpus = (
+        [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+        if plan.device == "cuda"
+        else []
+    )
+    return {
+        "device": plan.device,
+        "gpus": gpus[: plan.num_processes] if gpus else [],
+        "world_size": plan.num_processes,
+        "per_device_batch_size": plan.per_device_batch_size,
+        "grad_accum": plan.grad_accum,
+        "global_batch_size": plan.global_batch_size,
+        "cpu": platform.processor() or platform.machine(),
+    }
+
+
+def _load_dtype(recipe: Recipe) -> Any:
+    import torch
+
+    if recipe.model.dtype != "auto":
+        return getattr(torch, recipe.model.dtype)
+    if recipe.method == "full":
+        return torch.float32  # fp32 master weights; bf16/fp16 compute through autocast (Stanford Alpaca)
+    if recipe.training.bf16:
+        return torch.bfloat16
+    if recipe.training.fp16:
+        return torch.float16
+    return torch.float32
+
+
+def build_model(recipe: Recipe, base_path: str) -> Any:
+    """The base model, with LoRA adapters when the recipe says so."""
+    from transformers import AutoModelForCausalLM
+
+    kwargs: dict[str, Any] = {"dtype": _load_dtype(recipe)}
+    if recipe.model.attn_implementation:
+        kwargs["attn_implementation"] = recipe.model.attn_implementation
+    model: Any = AutoModelForCausalLM.from_pretrained(base_path, revision=recipe.model.revision, **kwargs)
+    model.config.use_cache = False
+    if recipe.method == "lora":
+        from peft import LoraConfig, get_peft_model
+
+        assert recipe.lora is not None
+        cfg = LoraConfig(
+            r=recipe.lora.r,
+            lora_alpha=recipe.lora.alpha,
+            lora_dropout=recipe.lora.dropout,
+            target_modules=list(recipe.lora.target_modules),
+            bias=recipe.lora.bias,
+            task_type="CAUSAL_LM",
+        )
+        model = get_peft_model(model, cfg)
+    return model
+
+
+def training_arguments(recipe: Recipe, out: Path, plan: LaunchPlan) -> Any:
+    from transformers import TrainingArguments
+
+    t = recipe.training
+    if (t.bf16 or t.fp16) and plan.device == "cpu":
+        raise UsageError(
+            f"recipe {recipe.name} trains in {'bf16' if t.bf16 else 'fp16'}, which needs a GPU; "
+            "on a CPU pass --set training.bf16=false --set training.fp16=false"
+        )
+    return TrainingArguments(
+        output_dir=str(out),
+        run_name=recipe.name,
+        per_device_train_batch_size=t.per_device_batch_size,
+        gradient_accumulation_steps=plan.grad_accum,
+        num_train_epochs=t.num_epochs,
+        max_steps=t.max_steps if t.max_steps is not None else -1,
+        learning_rate=t.learning_rate,
+        lr_scheduler_type=t.lr_scheduler,
+        warmup_steps=t.warmup_ratio if t.warmup_ratio is not None else t.warmup_steps,
+        weight_decay=t.weight_decay,
+        max_grad_norm=t.max_grad_norm,
+        optim=t.optim,
+        bf16=t.bf16,
+        fp16=t.fp16,
+        gradient_checkpointing=t.gradient_checkpointing,
+        gradient_checkpointing_kwargs={"use_reentrant": False} if t.gradient_checkpointing else None,
+        logging_steps=t.logging_steps,
+        logging_first_step=True,
+        save_strategy="steps",
+        save_steps=t.save_steps,
+        save_total_limit=t.save_total_limit,
+        seed=t.seed,
+        data_seed=t.seed,
+        report_to=["wandb"] if "wandb" in t.report_to else "none",
+        use_cpu=plan.device == "cpu",
+        remove_unused_columns=False,
+        dataloader_num_workers=0,
+        ddp_find_unused_parameters=False if plan.num_processes > 1 else None,
+        disable_tqdm=False,
+    )
+
+
+def _publish_final(staging: Path, out: Path, base_name: str) -> None:
+    """Move the verified final files from the staging dir to the run dir root (each move is atomic)."""
+    (staging / "README.md").unlink(missing_ok=True)  # peft's empty card; `wa-hub push` renders the real one
+    cfg = staging / "adapter_config.json"
+    if cfg.is_file():  # published adapters name the Hub base model, not this machine's cache path
+        data = json.loads(cfg.read_text(encoding="utf-8"))
+        data["base_model_name_or_path"] = base_name
+        write_json(cfg, data)
+    for f in sorted(staging.iterdir()):
+        if f.is_file():
+            os.replace(f, out / f.name)
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def _final_loss(log_history: list[dict[str, Any]]) -> float | None:
+    losses = [e["loss"] for e in log_history if "loss" in e]
+    return float(losses[-1]) if losses else None
+
+
+def train(
+    recipe: str | Path | Recipe,
+    output_dir: str | Path | None = None,
+    overrides: Sequence[str] = (),
+    resume: bool = False,
+    overwrite: bool = False,
+    num_gpus: int | None = None,
+    callbacks: Sequence[Any] = (),
+) -> Path:
+    """Train a recipe (name, file or Recipe) into a run dir and return it.
+
+    With more than one GPU this re-launches itself under `accelerate launch` and waits for it.
+    """
+    if isinstance(recipe, Recipe):
+        if overrides:
+            raise UsageError("pass overrides with a recipe name or file, not with a Recipe object")
+        rec, recipe_file = recipe, None
+    else:
+        rec, recipe_file = load_recipe(recipe, list(overrides))
+    out = Path(output_dir) if output_dir is not None else default_output_dir(rec)
+    plan = plan_launch(rec, num_gpus)
+    if plan.num_processes > 1 and not in_launched_process():
+        if recipe_file is None:
+            raise UsageError("multi-GPU runs need a recipe file (they re-launch `wa-hub train` per GPU)")
+        _check_output_dir(out, resume, overwrite)
+        cmd = launch_command(plan, train_args(recipe_file, out, list(overrides), resume, overwrite))
+        print(f"[wa-hub] {shell(cmd)}", flush=True)
+        rc = subprocess.run(cmd, check=False).returncode
+        if rc != 0:
+            raise UsageError(f"accelerate launch exited with status {rc}; rerun with --resume to continue")
+        return out
+    return _train_in_process(rec, out, plan, resume, overwrite, callbacks)
+
+
+def _train_in_process(
+    rec: Recipe, out: Path, plan: LaunchPlan, resume: bool, overwrite: bool, callbacks: Sequence[Any]
+) -> Path:
+    from transformers import AutoTokenizer, Trainer, set_seed
+    from transformers.integrations import TensorBoardCallback
+
+    from wa_hub.models import resolve_source
+    from wa_hub.train.data import SFTCollator, load_rows, prepare_tokenizer, tokenize_dataset
+
+    started = time.time()
+    rank0 = int(os.environ.get("RANK", "0")) == 0
+    resume_from = _check_output_dir(out, resume, overwrite)
+    if overwrite and resume_from is None and out.exists() and rank0:
+        shutil.rmtree(out)  # only reached when the user asked to start over
+    out.mkdir(parents=True, exist_ok=True)
+    if resume_from is not None and rank0:
+        for stale in checkpoints(out):  # half-written checkpoints newer than the resume point
+            if int(stale.name.split("-")[-1]) > int(resume_from.name.split("-")[-1]):
+                shutil.rmtree(stale)
+        shutil.rmtree(out / STAGING, ignore_errors=True)
+
+    base_path = resolve_source(rec.model.source)
+    set_seed(rec.training.seed)
+    args = training_arguments(rec, out, plan)
+    tokenizer = prepare_tokenizer(AutoTokenizer.from_pretrained(base_path, revision=rec.model.revision))
+    with args.main_process_first(desc="dataset"):
+        rows, dataset_info = load_rows(rec.data)
+        train_ds, stats = tokenize_dataset(rows, tokenizer, rec.data)
+    dataset_info["tokenization"] = stats
+    if rank0:
+        print(
+            f"[wa-hub] {stats['examples']} examples: {stats['truncated']} truncated to "
+            f"{rec.data.cutoff_len} tokens, {stats['dropped_no_response']} dropped (no response token left)"
+            + (f", packed into {stats['packed_rows']} rows" if rec.data.packing else ""),
+            flush=True,
+        )
+    collator = SFTCollator(pad_token_id=tokenizer.pad_token_id)
+    probe = collator([train_ds[i] for i in range(min(2, len(train_ds)))])
+
+    model = build_model(rec, base_path)
+    cbs: list[Any] = []
+    if "tensorboard" in rec.training.report_to:
+        tb = TensorBoardCallback()
+        tb.logging_dir = str(out / "logs")
+        cbs.append(tb)
+    if rec.training.verify_saves:
+        cbs.append(make_callback(rec.method, probe, base_path, rec.model.revision))
+    trainer = Trainer(
+        model=model,
+        args=args,
+        train_dataset=train_ds,
+        data_collator=collator,
+        processing_class=tokenizer,
+        callbacks=[*cbs, *callbacks],
+    )
+    result = trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
+
+    staging = out / STAGING
+    if trainer.is_fsdp_enabled:
+        trainer.accelerator.state.fsdp_plugin.set_state_dict_type("FULL_STATE_DICT")
+    from wa_hub.train.verify import logits_of
+
+    reference = logits_of(trainer.model, probe)  # collective under FSDP: every rank runs it
+    trainer.save_model(str(staging))
+    if trainer.is_world_process_zero():
+        inner = trainer.accelerator.unwrap_model(trainer.model)
+        record = verify_saved(inner, staging, rec.method, probe, base_path, rec.model.revision, reference)
+        (staging / VERIFIED_MARKER).unlink(missing_ok=True)
+        _publish_final(staging, out, rec.model.name)
+        base_revision = rec.model.revision or getattr(model.config, "_commit_hash", None)
+        run = {
+            "method": rec.method,
+            "base_model": {"name": rec.model.name, "source": rec.model.source, "revision": base_revision},
+            "recipe": rec.resolved(),
+            "dataset": dataset_info,
+            "versions": versions(),
+            "git_commit": git_commit()["commit"],
+            "git_dirty": git_commit()["dirty"],
+            "seed": rec.training.seed,
+            "wall_time_s": round(time.time() - started, 2),
+            "final_loss": _final_loss(trainer.state.log_history),
+            "train_loss": float(result.training_loss),
+            "global_step": int(trainer.state.global_step),
+            "resumed_from": resume_from.name if resume_from else None,
+            "hardware": hardware(plan),
+            "verification": record,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        write_json(out / "run.json", run)
+    trainer.accelerator.wait_for_everyone()
+    return out

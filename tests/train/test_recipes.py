@@ -1,0 +1,126 @@
+"""Recipes: every shipped recipe validates and dry-runs; bad keys are named with their file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from wa_hub.cli import app
+from wa_hub.errors import UsageError
+from wa_hub.train.launch import grad_accum_for
+from wa_hub.train.recipe import load_recipe, shipped_recipes
+
+runner = CliRunner()
+STUDY = [
+    "lora-7b",
+    "lora-13b",
+    "full-ft-7b",
+    "alpaca-lora-7b",
+    "lora-7b-writing-only",
+    "lora-7b-gpt4-generic",
+]
+
+
+def test_the_study_recipes_are_shipped() -> None:
+    assert set(STUDY + ["tiny-cpu", "smollm2-lora"]) <= set(shipped_recipes())
+
+
+@pytest.mark.parametrize("name", shipped_recipes())
+def test_recipe_parses_and_dry_runs(name: str) -> None:
+    recipe, path = load_recipe(name)
+    assert path.read_text().startswith("#"), "each recipe opens with a comment giving its command"
+    assert f"--recipe {name}" in path.read_text().split("\nname:")[0]
+    res = runner.invoke(app, ["train", "--recipe", name, "--dry-run", "--num-gpus", "2"])
+    assert res.exit_code == 0, res.output
+    out = " ".join(res.output.split())
+    cfg = f"recipes/accelerate/{recipe.launch.launcher}.yaml"
+    assert (
+        "accelerate launch --config_file" in out and cfg in out and "--num_processes 2 -m wa_hub.train" in out
+    )
+    accum = recipe.training.global_batch_size // (recipe.training.per_device_batch_size * 2)
+    assert f"grad_accum {accum} x 2 process(es)" in out
+
+
+def test_full_ft_plan_is_fsdp_with_alpaca_settings() -> None:
+    recipe, _ = load_recipe("full-ft-7b")
+    assert recipe.method == "full" and recipe.launch.launcher == "fsdp"
+    t = recipe.training
+    assert (t.learning_rate, t.global_batch_size, t.lr_scheduler, t.warmup_ratio, t.weight_decay) == (
+        2e-5,
+        128,
+        "cosine",
+        0.03,
+        0.0,
+    )
+    assert t.bf16 and recipe.data.cutoff_len == 512
+    fsdp = Path(recipe_path := load_recipe("full-ft-7b")[1]).parent / "accelerate" / "fsdp.yaml"
+    assert "LlamaDecoderLayer" in fsdp.read_text() and "FULL_SHARD" in fsdp.read_text(), recipe_path
+    res = runner.invoke(app, ["train", "--recipe", "full-ft-7b", "--dry-run", "--num-gpus", "8"])
+    out = " ".join(res.output.split())
+    assert res.exit_code == 0, res.output
+    assert (
+        "accelerate launch --config_file" in out and "recipes/accelerate/fsdp.yaml --num_processes 8" in out
+    )
+    assert "global batch 128 = 4 per device x grad_accum 4 x 8 process(es)" in out
+
+
+def test_study_runs_share_the_same_number_of_steps() -> None:
+    steps = {name: load_recipe(name)[0].training.max_steps for name in STUDY}
+    assert set(steps.values()) == {112_002 * 3 // 128}, steps
+
+
+def test_lora_7b_has_alpaca_lora_settings() -> None:
+    r, _ = load_recipe("lora-7b")
+    assert r.lora is not None
+    assert (r.lora.r, r.lora.alpha, r.lora.dropout, r.lora.target_modules) == (
+        8,
+        16,
+        0.05,
+        ["q_proj", "v_proj"],
+    )
+    assert (r.training.learning_rate, r.data.cutoff_len, r.data.config) == (3e-4, 256, "mixed")
+
+
+def test_single_process_dry_run_runs_in_place() -> None:
+    res = runner.invoke(app, ["train", "--recipe", "tiny-cpu", "--dry-run", "--num-gpus", "0"])
+    assert res.exit_code == 0, res.output
+    out = " ".join(res.output.split())
+    assert "-m wa_hub.train --recipe" in out and "accelerate launch" not in out
+    assert "grad_accum 2 x 1 process(es)" in out
+
+
+def test_unknown_key_is_named_with_its_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "method: lora\nmodel: {name: tiny:llama}\ndata: {path: x}\ntraining: {lerning_rate: 0.1}\n"
+    )
+    with pytest.raises(UsageError) as e:
+        load_recipe(bad)
+    assert str(bad) in str(e.value) and "unknown key 'training.lerning_rate'" in str(e.value)
+    res = runner.invoke(app, ["train", "--recipe", "tiny-cpu", "--set", "data.cutof_len=3", "--dry-run"])
+    assert res.exit_code == 2 and "data.cutof_len" in res.output and "tiny-cpu.yaml" in res.output
+
+
+def test_set_overrides_are_typed_and_validated() -> None:
+    r, _ = load_recipe(
+        "lora-7b", ["training.learning_rate=1e-4", "model.path=/data/llama-7b", "data.packing=true"]
+    )
+    assert r.training.learning_rate == 1e-4 and r.model.source == "/data/llama-7b" and r.data.packing is True
+    with pytest.raises(UsageError, match="KEY=VALUE"):
+        load_recipe("lora-7b", ["training.learning_rate"])
+    with pytest.raises(UsageError, match="training.max_steps"):
+        load_recipe("lora-7b", ["training.max_steps=-3"])
+
+
+def test_global_batch_must_divide() -> None:
+    assert grad_accum_for(128, 4, 8) == 4
+    assert grad_accum_for(128, 4, 1) == 32
+    with pytest.raises(UsageError, match="not a multiple"):
+        grad_accum_for(128, 4, 3)
+
+
+def test_unknown_recipe_lists_the_shipped_ones() -> None:
+    res = runner.invoke(app, ["train", "--recipe", "lora-70b", "--dry-run"])
+    assert res.exit_code == 2 and "lora-7b" in res.output
