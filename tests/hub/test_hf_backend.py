@@ -1,0 +1,158 @@
+"""The HfApi backend against a recording stand-in for the Hub (tests/hub/fakehub.py), optionally the real Hub.
+
+Real Hub (needs network and a write token; creates and deletes a private repo ORG/wa-hub-test-XXXX):
+    HF_TOKEN=hf_... WA_HUB_TEST_HUB_ORG=your-user-or-org \
+        .venv/bin/python -m pytest tests/hub/test_hf_backend.py -k real_hub -p no:cacheprovider
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fakehub import FakeHub
+from hubtest import FAKE_TOKEN
+
+from wa_hub.errors import UsageError, WaHubError
+from wa_hub.hub import push
+
+REPO = "acme/writing-instruct"
+
+
+@pytest.fixture
+def hub(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHub]:
+    """A fake Hub at HF_ENDPOINT (huggingface_hub reads it at import, so the constant is patched)."""
+    from huggingface_hub import constants
+
+    with FakeHub() as fake:
+        monkeypatch.setattr(constants, "ENDPOINT", fake.url)
+        monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+        monkeypatch.setenv("HF_TOKEN", FAKE_TOKEN)
+        yield fake
+
+
+def test_one_commit_with_every_file_then_the_tag(hub: FakeHub, dataset_folder: Path) -> None:
+    out = push(dataset_folder, REPO)
+    creates = hub.calls("POST", "/api/repos/create")
+    assert len(creates) == 1 and creates[0].body["type"] == "dataset" and "visibility" not in creates[0].body
+    commits = hub.calls("POST", "/api/datasets/acme/writing-instruct/commit/main")
+    assert len(commits) == 1
+    ops = commits[0].body
+    assert ops[0]["key"] == "header" and "1.0.0" in ops[0]["value"]["summary"]
+    paths = {op["value"]["path"]: op["key"] for op in ops[1:]}
+    assert paths == {
+        "README.md": "file",
+        "manifest.json": "file",
+        "data/mixed/train-00000-of-00001.parquet": "lfsFile",
+        "data/writing/train-00000-of-00001.parquet": "lfsFile",
+    }
+    tags = hub.calls("POST", "/tag/")
+    assert len(tags) == 1 and tags[0].body["tag"] == "v1.0.0"
+    assert tags[0].path.endswith(f"/tag/{out['revision']}")  # the tag is on the commit we made
+    assert hub.requests.index(tags[0]) > hub.requests.index(commits[0])
+    assert all(r.headers.get("authorization") == f"Bearer {FAKE_TOKEN}" for r in commits + tags)
+    # what the Hub now holds at the tag is the folder (LFS bytes included) + the stamped card
+    files = hub.files_at("dataset", REPO, "v1.0.0")
+    parquet = "data/mixed/train-00000-of-00001.parquet"
+    assert files[parquet] == (dataset_folder / parquet).read_bytes()
+    assert b'revision="v1.0.0"' in files["README.md"]
+    assert out["url"] == f"{hub.url}/datasets/{REPO}/tree/v1.0.0"
+
+
+def test_private_flag_is_passed(hub: FakeHub, dataset_folder: Path) -> None:
+    push(dataset_folder, REPO, private=True)
+    (create,) = hub.calls("POST", "/api/repos/create")
+    assert create.body["visibility"] == "private"
+    assert hub.repos[("dataset", REPO)].private
+
+
+def test_failed_commit_leaves_no_tag(hub: FakeHub, dataset_folder: Path) -> None:
+    hub.fail_commit = True
+    with pytest.raises(WaHubError, match="500"):
+        push(dataset_folder, REPO)
+    assert len(hub.calls("POST", "/commit/")) == 1
+    assert hub.calls("POST", "/tag/") == []
+    assert hub.repos[("dataset", REPO)].tags == {}
+
+
+def test_existing_version_is_refused_before_uploading(hub: FakeHub, dataset_folder: Path) -> None:
+    push(dataset_folder, REPO)
+    n = len(hub.requests)
+    with pytest.raises(UsageError, match="immutable"):
+        push(dataset_folder, REPO, version="1.0.0")
+    later = hub.requests[n:]
+    assert not [r for r in later if "/commit/" in r.path or "/tag/" in r.path or "/preupload/" in r.path]
+
+
+def test_new_version_deletes_files_it_no_longer_has(
+    hub: FakeHub, dataset_folder: Path, tmp_path: Path
+) -> None:
+    from hubtest import write_dataset_folder
+
+    push(dataset_folder, REPO)
+    v2 = write_dataset_folder(tmp_path / "v2", version="1.1.0")
+    (v2 / "data" / "writing" / "train-00000-of-00001.parquet").unlink()
+    push(v2, REPO)
+    assert "data/writing/train-00000-of-00001.parquet" not in hub.files_at("dataset", REPO, "v1.1.0")
+    assert "data/writing/train-00000-of-00001.parquet" in hub.files_at("dataset", REPO, "v1.0.0")
+    assert ".gitattributes" in hub.files_at("dataset", REPO, "v1.1.0")  # the Hub's own file is kept
+    last = hub.calls("POST", "/commit/")[-1]
+    assert last.body[0]["value"]["parentCommit"] == hub.repos[("dataset", REPO)].tags["v1.0.0"]
+
+
+def test_model_push_and_no_token_in_any_file(
+    hub: FakeHub, lora_run: Path, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG")
+    out = push(lora_run, "acme/tiny-writing-lora", version="1.0.0")
+    assert out["repo_type"] == "model"
+    files = hub.files_at("model", "acme/tiny-writing-lora", "v1.0.0")
+    assert {"adapter_model.safetensors", "README.md", ".eval_results/writing-bench.yaml"} <= set(files)
+    assert files["adapter_model.safetensors"] == (lora_run / "adapter_model.safetensors").read_bytes()
+    for name, data in files.items():
+        assert FAKE_TOKEN.encode() not in data, name
+    captured = capfd.readouterr()
+    assert FAKE_TOKEN not in captured.out + captured.err + caplog.text
+
+
+def test_rejected_token_is_explained_without_the_token(hub: FakeHub, dataset_folder: Path) -> None:
+    hub.fail_commit = False
+    orig = hub._route
+
+    def deny(h: object, method: str, body: object) -> None:
+        h._reply(401, {"error": f"Invalid credentials: {FAKE_TOKEN}"})  # type: ignore[attr-defined]
+
+    hub._route = deny  # type: ignore[method-assign]
+    try:
+        with pytest.raises(UsageError) as e:
+            push(dataset_folder, REPO)
+    finally:
+        hub._route = orig  # type: ignore[method-assign]
+    assert "hf auth login" in str(e.value) and FAKE_TOKEN not in str(e.value)
+
+
+@pytest.mark.skipif(not os.environ.get("WA_HUB_TEST_HUB_ORG"), reason="set WA_HUB_TEST_HUB_ORG and HF_TOKEN")
+def test_real_hub(dataset_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same push against huggingface.co (or HF_ENDPOINT): private repo, one commit, tag; then deleted."""
+    from huggingface_hub import HfApi, constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    repo = f"{os.environ['WA_HUB_TEST_HUB_ORG']}/wa-hub-test-{uuid.uuid4().hex[:8]}"
+    api = HfApi()
+    try:
+        out = push(dataset_folder, repo, private=True)
+        info = api.dataset_info(repo)
+        assert info.private
+        refs = api.list_repo_refs(repo, repo_type="dataset")
+        assert [(t.name, t.target_commit) for t in refs.tags] == [("v1.0.0", out["revision"])]
+        files = set(api.list_repo_files(repo, repo_type="dataset", revision="v1.0.0"))
+        assert {"README.md", "manifest.json", "data/mixed/train-00000-of-00001.parquet"} <= files
+        commits = api.list_repo_commits(repo, repo_type="dataset")
+        assert len(commits) == 2  # the Hub's initial commit + ours
+        with pytest.raises(UsageError, match="immutable"):
+            push(dataset_folder, repo, version="1.0.0")
+    finally:
+        api.delete_repo(repo, repo_type="dataset", missing_ok=True)
