@@ -36,7 +36,8 @@ def sources_list(
     from rich.table import Table
 
     table = Table(title="wa-hub raw sources", show_lines=True)
-    for col in ["id", "role", "task", "files", "format", "get", "licence"]:
+    table.add_column("id", no_wrap=True)
+    for col in ["role", "task", "files", "format", "get", "licence"]:
         table.add_column(col, overflow="fold")
     if raw_dir is not None:
         table.add_column("present")
@@ -81,7 +82,7 @@ def sources_fetch(
 
     report = fetch_sources(raw_dir, select_sources(ids or None, role or None), force=force, progress=True)
     for line in report.lines():
-        console.print(line, highlight=False, markup=False)
+        typer.echo(line)
     if report.manual:
         raise typer.Exit(0)
 
@@ -201,9 +202,9 @@ def _check_push(push: str | None, hub_dir: Path | None, private: bool) -> None:
 def _summary(path: Path) -> None:
     manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
     counts = ", ".join(f"{k} {v:,}" for k, v in manifest["counts"].items())
-    console.print(f"wrote {path} (v{manifest['version']}): {counts}", highlight=False, markup=False)
+    typer.echo(f"wrote {path} (v{manifest['version']}): {counts}")
     for w in manifest.get("warnings", []) + manifest.get("size_mismatches", []):
-        console.print(f"warning: {w}", highlight=False, markup=False)
+        typer.echo(f"warning: {w}")
 
 
 def _push(path: Path, repo: str, version: str, hub_dir: Path | None, private: bool) -> None:

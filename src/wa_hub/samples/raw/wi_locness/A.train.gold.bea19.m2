@@ -57,10 +57,10 @@ S Everybody have their own opinion about this topic .
 A 1 2|||R:VERB:SVA|||has|||REQUIRED|||-NONE-|||0
 
 S I did n't knew that the shop was closed on Sundays .
-A 3 4|||R:VERB:FORM|||know|||REQUIRED|||-NONE-|||0
+A 3 4|||R:VERB|||know|||REQUIRED|||-NONE-|||0
 
 S Its important to do exercise regularly .
-A 0 1|||R:OTHER|||It's|||REQUIRED|||-NONE-|||0
+A 0 1|||R:OTHER|||It 's|||REQUIRED|||-NONE-|||0
 
 S The children was playing in the park when it started to rain .
 A 2 3|||R:VERB:SVA|||were|||REQUIRED|||-NONE-|||0

@@ -6,7 +6,7 @@ A 6 7|||R:VERB:SVA|||are|||REQUIRED|||-NONE-|||0
 
 S Please tell me what time does the train leave .
 A 5 6|||U:VERB:TENSE||||||REQUIRED|||-NONE-|||0
-A 8 9|||R:VERB:SVA|||leaves|||REQUIRED|||-NONE-|||0
+A 8 9|||R:MORPH|||leaves|||REQUIRED|||-NONE-|||0
 
 S He works as a engineer in a big company .
 A 3 4|||R:DET|||an|||REQUIRED|||-NONE-|||0
