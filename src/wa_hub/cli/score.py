@@ -64,9 +64,9 @@ def _fmt(x: Any) -> str:
     return f"{x:.2f}" if isinstance(x, float) else str(x)
 
 
-def _show(result: dict[str, Any], as_json: bool, files: dict[str, str]) -> None:
+def _show(result: dict[str, Any], as_json: bool, files: dict[str, Any]) -> None:
     if as_json:
-        typer.echo(json.dumps(result, ensure_ascii=False))
+        typer.echo(json.dumps({**result, "files": files}, ensure_ascii=False))
         return
     from rich.table import Table
 
@@ -78,15 +78,18 @@ def _show(result: dict[str, Any], as_json: bool, files: dict[str, str]) -> None:
         fkey = next((k for k in result if k.startswith("f") and k[1:2].isdigit()), "f0.5")
         for key in ("precision", "recall", fkey):
             table.add_row(key, _fmt(result[key]))
-        counts = " / ".join(str(result.get(k, "?")) for k in ("tp", "fp", "fn"))
-        table.add_row("TP / FP / FN", counts)
+        names = ("tp", "fp", "fn") if "tp" in result else ("correct", "proposed", "gold")
+        table.add_row(" / ".join(names), " / ".join(str(result.get(k, "?")) for k in names))
     else:
         table.add_row("score", _fmt(result["score"]))
         for key in ("add", "keep", "delete", "std"):
             if key in result:
                 table.add_row(key, _fmt(result[key]))
     for name, value in files.items():
-        table.add_row(name, value)
+        if isinstance(value, list):
+            table.add_row("references", "\n".join(value))
+        else:
+            table.add_row(f"{name} file", value)
     console.print(table)
 
 
@@ -106,7 +109,7 @@ def m2_cmd(
 
     blocks, hyps = _m2_inputs(gold, hyp)
     result = dict(m2(hyps, blocks, beta=beta, max_unchanged_words=max_unchanged_words))
-    result.setdefault("score", result.get("f0.5"))
+    result.setdefault("score", result[f"f{beta:g}"])
     _show(result, as_json, {"gold": str(gold), "hyp": str(hyp)})
 
 
@@ -148,7 +151,7 @@ def gleu_cmd(
         raise UsageError(f"--sampling must be python2 or python3, got {sampling!r}")
     srcs, refs, hyps = _ref_inputs(source, ref, hyp)
     result = gleu(srcs, refs, hyps, iterations=iterations, sampling=sampling)  # type: ignore[arg-type]
-    _show(result, as_json, {"source": str(source), "refs": str(len(ref)), "hyp": str(hyp)})
+    _show(result, as_json, {"source": str(source), "refs": [str(r) for r in ref], "hyp": str(hyp)})
 
 
 @score_app.command("sari")
@@ -180,4 +183,4 @@ def sari_cmd(
         lowercase=lowercase,
         tokenizer=tokenizer,  # type: ignore[arg-type]
     )
-    _show(result, as_json, {"source": str(source), "refs": str(len(ref)), "hyp": str(hyp)})
+    _show(result, as_json, {"source": str(source), "refs": [str(r) for r in ref], "hyp": str(hyp)})

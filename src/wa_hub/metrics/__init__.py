@@ -110,7 +110,8 @@ def score(
         result = fn(list(sources), [list(r) for r in references], list(hypotheses), **options)
     result = dict(result)
     if "score" not in result:
-        key = m.headline if m.headline in result else next(k for k in result if k.startswith("f"))
+        # m2/errant: F_beta under its own key ("f0.5" for the default beta)
+        key = m.headline if m.headline in result else f"f{result.get('beta', 0.5):g}"
         result["score"] = result[key]
     return result
 
