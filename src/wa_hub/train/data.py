@@ -24,36 +24,80 @@ REQUIRED_COLUMNS = ("instruction", "input", "output")
 IGNORE_INDEX = -100
 
 
-def _local_fingerprint(folder: Path, config: str | None) -> str | None:
-    """sha256 over the data files of `config` in a build-data folder (content, not paths or mtimes)."""
-    data = folder / "data" / config if config and (folder / "data" / config).is_dir() else folder
-    files = sorted(p for p in data.rglob("*") if p.is_file() and p.suffix in (".parquet", ".json", ".jsonl"))
-    if not files:
-        return None
+def _fingerprint(folder: Path, files: list[Path]) -> str:
+    """sha256 over the data files read (names relative to the folder, and content; not mtimes)."""
     h = hashlib.sha256()
     for p in files:
-        h.update(p.relative_to(data).as_posix().encode() + b"\0")
+        h.update(p.relative_to(folder).as_posix().encode() + b"\0")
         with p.open("rb") as f:
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 h.update(chunk)
     return "sha256:" + h.hexdigest()
 
 
+def local_data_files(folder: Path, config: str | None, split: str) -> list[Path]:
+    """The files of `config`/`split` in a build-data folder, per its README `configs` (else data/CONFIG/)."""
+    import fnmatch
+
+    import yaml
+
+    readme = folder / "README.md"
+    patterns: list[str] = []
+    if readme.is_file():
+        text = readme.read_text(encoding="utf-8")
+        if text.startswith("---"):
+            try:
+                meta = yaml.safe_load(text.split("---", 2)[1]) or {}
+            except yaml.YAMLError as e:
+                raise MalformedInputError(readme, None, "YAML front matter with `configs`", str(e)) from None
+            configs = meta.get("configs") or []
+            names = [c.get("config_name") for c in configs]
+            if configs and config not in names:
+                raise UsageError(f"{folder} has no config {config!r}; it has: {', '.join(map(str, names))}")
+            for c in configs:
+                if c.get("config_name") != config:
+                    continue
+                files = c.get("data_files")
+                entries = [files] if isinstance(files, (str, dict)) else list(files or [])
+                for entry in entries:
+                    if isinstance(entry, str):
+                        patterns.append(entry)
+                    elif entry.get("split") == split:
+                        paths = entry.get("path")
+                        patterns += [paths] if isinstance(paths, str) else list(paths or [])
+    if not patterns:
+        patterns = [f"data/{config}/{split}-*"] if config else [f"data/{split}-*"]
+    everything = [p for p in folder.rglob("*") if p.is_file()]
+    found = sorted(
+        {p for pat in patterns for p in everything if fnmatch.fnmatch(p.relative_to(folder).as_posix(), pat)}
+    )
+    if not found:
+        raise UsageError(
+            f"{folder}: no data files for config {config!r} split {split!r} (looked for {patterns})"
+        )
+    return found
+
+
 def load_rows(spec: DataSpec) -> tuple[Any, dict[str, Any]]:
-    """The raw training rows and the dataset's identity for run.json (id + revision or fingerprint)."""
+    """The raw training rows and the dataset's identity for run.json (id + revision or fingerprint).
+
+    A local folder is read through the `parquet` builder with its files listed explicitly: loading the
+    folder itself lets `datasets` reuse a stale cache when a folder of the same name was rebuilt.
+    """
     from datasets import load_dataset
 
     local = Path(spec.path).expanduser()
     is_local = local.exists()
     if is_local and not local.is_dir():
         raise UsageError(f"data.path {spec.path} is a file; expected a `wa-hub build-data` folder or Hub id")
+    files: list[Path] = []
     try:
-        ds = load_dataset(
-            str(local) if is_local else spec.path,
-            spec.config,
-            split=spec.split,
-            revision=None if is_local else spec.revision,
-        )
+        if is_local:
+            files = local_data_files(local, spec.config, spec.split)
+            builder = "parquet" if files[0].suffix == ".parquet" else "json"
+            ds = load_dataset(builder, data_files={spec.split: [str(f) for f in files]}, split=spec.split)
+        else:
+            ds = load_dataset(spec.path, spec.config, split=spec.split, revision=spec.revision)
     except (ValueError, FileNotFoundError, ConnectionError, OSError) as e:
         if is_local:
             raise UsageError(
@@ -79,7 +123,8 @@ def load_rows(spec: DataSpec) -> tuple[Any, dict[str, Any]]:
         "config": spec.config,
         "split": spec.split,
         "revision": None if is_local else (spec.revision or "main"),
-        "fingerprint": (_local_fingerprint(local, spec.config) if is_local else None) or ds._fingerprint,
+        "fingerprint": _fingerprint(local, files) if is_local else ds._fingerprint,
+        "files": [f.relative_to(local).as_posix() for f in files],
         "rows": rows_total,
         "rows_used": len(ds),
     }

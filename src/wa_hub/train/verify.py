@@ -38,7 +38,9 @@ def logits_of(model: Any, batch: dict[str, Any]) -> Any:
     model.eval()
     try:
         with torch.no_grad():
-            out = model(**{k: v.to(device) for k, v in batch.items() if k != "labels"})
+            inputs = {k: v.to(device) for k, v in batch.items() if k != "labels"}
+            # use_cache=False: with a cache, transformers ignores packed position_ids (no block mask)
+            out = model(**inputs, use_cache=False)
     finally:
         model.train(was_training)
     return out.logits.detach().float().cpu()
