@@ -104,8 +104,11 @@ class Lattice:
     edges: list[tuple[int, int]]  # the final edge list of the official code, duplicates included
     dist: dict[tuple[int, int], int]  # steps covered by the edge
     kind: dict[tuple[int, int], int]
-    copies: dict[tuple[int, int], int]  # how many times the edge is listed in `edges`
-    first_pos: dict[tuple[int, int], int]
+    positions: dict[tuple[int, int], list[int]]  # where each edge is listed in `edges`
+    by_span: dict[tuple[int, int], list[tuple[int, int]]]  # source span -> edges (one entry per copy)
+    default_weights: list[float]  # per position: the weight when no gold edit matches
+    heads: list[int]  # per position: vertex index of the edge's start
+    tails: list[int]  # per position: vertex index of the edge's end
 
     def span(self, edge: tuple[int, int]) -> tuple[int, int]:
         return edge[0] // self.width, edge[1] // self.width
@@ -206,52 +209,67 @@ def build_lattice(src: list[str], hyp: list[str], max_unchanged_words: int) -> L
         edges.append(e)
     if removed:
         edges = [e for e in edges if e not in removed]
-    copies: dict[tuple[int, int], int] = {}
-    first_pos: dict[tuple[int, int], int] = {}
+    positions: dict[tuple[int, int], list[int]] = {}
+    by_span: dict[tuple[int, int], list[tuple[int, int]]] = {}
     for pos, e in enumerate(edges):
-        if e in copies:
-            copies[e] += 1
+        if e in positions:
+            positions[e].append(pos)
         else:
-            copies[e] = 1
-            first_pos[e] = pos
-    return Lattice(src, hyp, w, vertices, edges, dist, kind, copies, first_pos)
+            positions[e] = [pos]
+        sp = (e[0] // w, e[1] // w)
+        if sp in by_span:
+            by_span[sp].append(e)
+        else:
+            by_span[sp] = [e]
+    # Without a matching gold edit, a non-noop edge gains EPSILON once per listed copy.
+    unmatched: dict[tuple[int, int], float] = {}
+    for e, where in positions.items():
+        weight: float = dist[e]
+        if kind[e] != _NOOP:
+            for _ in where:
+                weight += _EPSILON
+        unmatched[e] = weight
+    index = {v: i for i, v in enumerate(vertices)}
+    return Lattice(
+        src,
+        hyp,
+        w,
+        vertices,
+        edges,
+        dist,
+        kind,
+        positions,
+        by_span,
+        [unmatched[e] for e in edges],
+        [index[e[0]] for e in edges],
+        [index[e[1]] for e in edges],
+    )
 
 
 def _matches(edit: Edit, gold: GoldEdit) -> bool:
     return edit[0] == gold[0] and edit[1] == gold[1] and edit[2] == gold[2] and edit[3] in gold[3]
 
 
-def edge_weights(lat: Lattice, gold: Sequence[GoldEdit]) -> dict[tuple[int, int], float]:
-    """Step 4: the official set_weights for one annotator's gold edits."""
-    n_edges = len(lat.edges)
-    weights: dict[tuple[int, int], float] = {}
-    by_span: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    for e in lat.edges:
-        sp = lat.span(e)
-        if sp in by_span:
-            by_span[sp].append(e)
-        else:
-            by_span[sp] = [e]
+def edge_weights(lat: Lattice, gold: Sequence[GoldEdit]) -> list[float]:
+    """Step 4: the official set_weights for one annotator's gold edits, one weight per listed edge."""
     gold_by_span: dict[tuple[int, int], list[GoldEdit]] = {}
     for g in gold:
-        gold_by_span.setdefault((g[0], g[1]), []).append(g)
-    for sp, group in by_span.items():
-        golds = gold_by_span.get(sp, [])
+        if (g[0], g[1]) in lat.by_span:
+            gold_by_span.setdefault((g[0], g[1]), []).append(g)
+    if not gold_by_span:
+        return lat.default_weights
+    n_edges = len(lat.edges)
+    weights: dict[tuple[int, int], float] = {}
+    for sp, golds in gold_by_span.items():
+        group = lat.by_span[sp]
         if sp[0] != sp[1]:
-            for e in group:
-                if e in weights and weights[e] == -n_edges:
-                    continue
-                if golds and any(_matches(lat.edit(e), g) for g in golds):
+            for e in set(group):
+                if any(_matches(lat.edit(e), g) for g in golds):
                     weights[e] = -n_edges
-                elif lat.kind[e] != _NOOP:
-                    weights[e] = weights.get(e, lat.dist[e]) + _EPSILON
-                else:
-                    weights[e] = lat.dist[e]
             continue
         # Insertions at one source position: the official two-pointer walk, duplicates included.
         group = sorted(group)
-        for e in group:
-            weights[e] = lat.dist[e]
+        local: dict[tuple[int, int], float] = {e: lat.dist[e] for e in group}
         lo, hi, cur = 0, len(group) - 1, 0
         g_lo, g_hi = 0, len(golds) - 1
         while lo <= hi:
@@ -262,14 +280,14 @@ def edge_weights(lat: Lattice, gold: Sequence[GoldEdit]) -> dict[tuple[int, int]
             for gi in order:
                 if _matches(edit, golds[gi]):
                     hit = True
-                    weights[e] = -n_edges
+                    local[e] = -n_edges
                     if cur == lo:
                         g_lo = gi + 1
                     else:
                         g_hi = gi - 1
                     break
             if not hit:
-                weights[e] += _EPSILON  # insertions are never noops
+                local[e] += _EPSILON  # insertions are never noops
                 if cur == lo:
                     lo += 1
                     cur = hi
@@ -279,29 +297,30 @@ def edge_weights(lat: Lattice, gold: Sequence[GoldEdit]) -> dict[tuple[int, int]
             elif cur == lo:
                 lo += 1
                 while lo < len(group) and group[lo][0] != group[cur][1]:
-                    weights[group[lo]] += _EPSILON
+                    local[group[lo]] += _EPSILON
                     lo += 1
                 cur = lo
             else:
                 hi -= 1
                 while hi >= 0 and group[hi][1] != group[cur][0]:
-                    weights[group[hi]] += _EPSILON
+                    local[group[hi]] += _EPSILON
                     hi -= 1
                 cur = hi
-    return weights
+        weights.update(local)
+    out = list(lat.default_weights)
+    for e, weight in weights.items():
+        for pos in lat.positions[e]:
+            out[pos] = weight
+    return out
 
 
-def best_edits(lat: Lattice, weights: dict[tuple[int, int], float]) -> list[Edit]:
+def best_edits(lat: Lattice, weights: list[float]) -> list[Edit]:
     """Step 5: the official Bellman-Ford path, returned end-to-start like the original."""
-    index = {v: i for i, v in enumerate(lat.vertices)}
-    us = [index[e[0]] for e in lat.edges]
-    vs = [index[e[1]] for e in lat.edges]
-    ws = [weights[e] for e in lat.edges]
     n_v = len(lat.vertices)
     best: list[float] = [_INF] * n_v
-    best[index[0]] = 0
+    best[0] = 0  # vertex (0, 0)
     pred = [-1] * n_v
-    triples = list(zip(us, vs, ws, strict=True))
+    triples = list(zip(lat.heads, lat.tails, weights, strict=True))
     for _ in range(n_v - 1):
         changed = False
         for u, v, wt in triples:
