@@ -131,3 +131,23 @@ def test_run_dir_problems_are_named(lora_run: Path, tmp_path: Path) -> None:
     (lora_run / "run.json").write_text("{not json")
     with pytest.raises(Exception, match="run.json:1"):
         push(lora_run, REPO, hub_dir=tmp_path / "hub")
+
+
+def test_alpaca_chat_template_ships_and_matches_the_prompt(lora_run: Path, tmp_path: Path) -> None:
+    from transformers import AutoTokenizer
+
+    from wa_hub.prompts import format_prompt
+
+    hub = tmp_path / "hub"
+    push(lora_run, REPO, hub_dir=hub)
+    repo = hub / "models" / "acme" / "tiny-writing-lora"
+    assert "additional_chat_templates/alpaca.jinja" in tree(repo, "v1.0.0")
+    tok = AutoTokenizer.from_pretrained(repo)  # the checked-out working tree is a loadable model dir
+    with_input = {"role": "user", "content": "Simplify the text.", "input": "It is of the utmost importance."}
+    assert tok.apply_chat_template([with_input], chat_template="alpaca", tokenize=False) == format_prompt(
+        "Simplify the text.", "It is of the utmost importance."
+    )
+    no_input = [{"role": "user", "content": "Name a colour."}]
+    assert tok.apply_chat_template(no_input, chat_template="alpaca", tokenize=False) == format_prompt(
+        "Name a colour."
+    )

@@ -227,11 +227,13 @@ def _hardware(hw: Any) -> str | None:
     return str(hw) if hw else None
 
 
-def _git_commit(gc: Any) -> str | None:
+def _git_commit(gc: Any, dirty: Any = None) -> str | None:
+    """`sha` (+ a note when the checkout had uncommitted changes); run.json has it as a string or a dict."""
     if isinstance(gc, dict):
-        sha = gc.get("commit") or gc.get("sha")
-        return f"`{sha}`" + (" (with uncommitted changes)" if gc.get("dirty") else "") if sha else None
-    return f"`{gc}`" if gc else None
+        gc, dirty = gc.get("commit") or gc.get("sha"), gc.get("dirty", dirty)
+    if not gc:
+        return None
+    return f"`{gc}`" + (" (with uncommitted changes)" if dirty else "")
 
 
 def _base_expr(base: dict[str, Any]) -> tuple[str, str]:
@@ -314,7 +316,7 @@ def render_model_card(
         wall_time=_duration(run.get("wall_time_s")),
         final_loss=run.get("final_loss"),
         seed=run.get("seed"),
-        git_commit=_git_commit(run.get("git_commit")),
+        git_commit=_git_commit(run.get("git_commit"), run.get("git_dirty")),
         versions=run.get("versions") or {},
         merged_from=run.get("merged_from"),
         table=table,

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from wa_hub.errors import UsageError
-from wa_hub.hub import card, stage
+from wa_hub.hub import card, chat, stage
 from wa_hub.hub.backend import Backend, check_repo_id, parse_version, version_tag
 from wa_hub.hub.secrets import check_no_secrets, known_token
 
@@ -174,6 +174,7 @@ def _model_files(
         dataset=dataset,
     ).encode()
     files.update(card.eval_results_files(result_objs, benches))
+    files.setdefault(chat.TEMPLATE_PATH, chat.alpaca_chat_template().encode())
     return files, tag, version
 
 
