@@ -274,7 +274,7 @@ def build_data(
     `raw_dir=None` with `sample=True` reads the sample raw files shipped in the package. `per_task`,
     `generic` and `seed` override the spec (in sample mode, the spec's `sample:` counts are the defaults).
     """
-    from wa_hub.sources.load import train_examples
+    from wa_hub.sources.load import train_examples, train_examples_by_task
 
     version = _check_version(version)
     s = load_data_spec(spec)
@@ -319,8 +319,10 @@ def build_data(
                 bar.update(step, description=f"reading {src.id} ({task})")
                 key = (src.id, task)
                 if key not in cache:
-                    cache[key] = train_examples(src, raw, task, seed)
-                pool = cache[key]
+                    wanted = [t for t, ps in s.tasks.items() if any(p.source == src.id for p in ps)]
+                    for t, exs in train_examples_by_task(src, raw, wanted, seed).items():
+                        cache[(src.id, t)] = exs
+                pool = cache.pop(key)
                 if len(pool) < n:
                     raise WaHubError(
                         f"source {src.id} has {len(pool)} usable {task} rows under {raw / src.id}, "
