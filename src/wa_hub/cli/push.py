@@ -13,7 +13,7 @@ from wa_hub.cli._app import app, console, err_console, user_errors
 class _ConsoleHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         style = "yellow" if record.levelno >= logging.WARNING else "dim"
-        err_console.print(f"[{style}]{record.getMessage()}[/{style}]", highlight=False, markup=True)
+        err_console.print(record.getMessage(), style=style, highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command("push")
@@ -91,5 +91,6 @@ def push_cmd(
         f"pushed [bold]{out['repo']}[/bold] ({out['repo_type']}) [bold]{out['tag']}[/bold]"
         f" = commit {out['revision']}",
         highlight=False,
+        soft_wrap=True,
     )
-    console.print(f'  pin it with revision="{out["tag"]}"  ·  {out["url"]}', highlight=False)
+    console.print(f'  pin it with revision="{out["tag"]}"  ·  {out["url"]}', highlight=False, soft_wrap=True)
