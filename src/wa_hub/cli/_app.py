@@ -33,7 +33,9 @@ def user_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except WaHubError as e:
-            err_console.print(f"[bold red]error:[/bold red] {e}", highlight=False, markup=True)
+            err_console.print("[bold red]error:[/bold red] ", end="")
+            # The message is plain text: no rich markup or emoji codes (paths may hold `[...]`).
+            err_console.print(str(e), highlight=False, markup=False, emoji=False)
             raise typer.Exit(e.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
