@@ -192,3 +192,32 @@ def m2(
         "max_unchanged_words": max_unchanged_words,
         "ignore_whitespace_casing": ignore_whitespace_casing,
     }
+
+
+def read_hypotheses(path: str | Path) -> list[str]:
+    """One hypothesis a line, split on "\\n" only (as the official scorer reads them)."""
+    p = Path(path)
+    if not p.is_file():
+        raise UsageError(f"{p}: no such file")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        bad_line = p.read_bytes()[: e.start].count(b"\n") + 1
+        raise MalformedInputError(p, bad_line, "UTF-8 text") from None
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+
+
+def score_m2_files(gold_path: str | Path, hyp_path: str | Path, **options: Any) -> dict[str, Any]:
+    """`m2` on a gold M2 file and a hypothesis file (one sentence a line); options as for `m2`."""
+    blocks = read_m2_blocks(gold_path)
+    hyps = read_hypotheses(hyp_path)
+    n_gold = sum(len(parse_m2_block(b)) for b in blocks)
+    if len(hyps) != n_gold:
+        raise WaHubError(
+            f"m2: {len(hyps)} hypotheses but {n_gold} gold sentences ({hyp_path} has {len(hyps)} lines, "
+            f"{gold_path} has {n_gold} sentences); one hypothesis per gold sentence is expected"
+        )
+    return m2(hyps, blocks, **options)
