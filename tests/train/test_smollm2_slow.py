@@ -1,4 +1,4 @@
-"""smollm2-lora on a few hundred real grammar rows (CoNLL-14 gold) beats the untuned model on held-out rows."""
+"""smollm2-lora on a few hundred real grammar rows (CoNLL-14 gold) beats the untuned model, held out."""
 
 from __future__ import annotations
 
