@@ -125,7 +125,10 @@ def test_failed_first_push_leaves_no_repo(tmp_path: Path, monkeypatch: pytest.Mo
 
 
 @pytest.mark.skipif(not git_lfs_available(), reason="git-lfs is not installed (`apt-get install git-lfs`)")
-def test_binaries_go_through_lfs_where_olah_reads_them(dataset_folder: Path, tmp_path: Path) -> None:
+def test_binaries_go_through_lfs_where_olah_reads_them(
+    dataset_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("WA_HUB_GIT_LFS", raising=False)
     hub = tmp_path / "hub"
     push(dataset_folder, REPO, hub_dir=hub)
     repo = hub / "datasets" / "acme" / "writing-instruct"
@@ -141,8 +144,11 @@ def test_binaries_go_through_lfs_where_olah_reads_them(dataset_folder: Path, tmp
     assert (repo / "data/mixed/train-00000-of-00001.parquet").read_bytes()[:4] == b"PAR1"
 
 
-def test_without_lfs_binaries_are_plain_blobs(dataset_folder: Path, tmp_path: Path) -> None:
-    backend = LocalGitBackend(tmp_path / "hub", use_lfs=False)
+def test_without_lfs_binaries_are_plain_blobs(
+    dataset_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WA_HUB_GIT_LFS", "0")
+    backend = LocalGitBackend(tmp_path / "hub")
     files = {
         "data/x.parquet": dataset_folder / "data/mixed/train-00000-of-00001.parquet",
         "README.md": b"# x\n",
@@ -169,11 +175,12 @@ def test_token_never_reaches_the_repo_or_output(
     assert len(every) > 10
     for p in every:
         assert FAKE_TOKEN.encode() not in p.read_bytes(), p
-    blobs = git(repo, "rev-list", "--objects", "--all").split("\n")
-    for line in blobs:
+    for line in git(repo, "rev-list", "--objects", "--all").splitlines():  # every object, decompressed
         sha = line.split()[0]
-        if git(repo, "cat-file", "-t", sha) == "blob":
-            assert FAKE_TOKEN not in git(repo, "cat-file", "-p", sha)
+        content = subprocess.run(
+            ["git", "-C", str(repo), "cat-file", "-p", sha], capture_output=True, check=True
+        )
+        assert FAKE_TOKEN.encode() not in content.stdout, line
 
 
 def test_a_file_holding_a_token_is_not_published(dataset_folder: Path, tmp_path: Path) -> None:

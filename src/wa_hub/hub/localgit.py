@@ -41,6 +41,7 @@ LFS_CONFIG = (
     "-c", "filter.lfs.required=true",
 )  # fmt: skip
 DEFAULT_IDENTITY = ("wa-hub", "wa-hub@localhost")
+LFS_ENV = "WA_HUB_GIT_LFS"  # "0": plain git blobs even where git-lfs is installed; "1": require git-lfs
 
 
 @cache
@@ -91,12 +92,17 @@ def _place(src: Path | bytes, dst: Path) -> None:
 
 
 class LocalGitBackend:
-    """Repos under `root` as ordinary git repos (see the module docstring for the layout)."""
+    """Repos under `root` as ordinary git repos (see the module docstring for the layout).
+
+    `use_lfs`: None uses git-lfs when installed (or as `$WA_HUB_GIT_LFS` says), True requires it.
+    """
 
     name = "local"
 
     def __init__(self, root: str | Path, use_lfs: bool | None = None) -> None:
         self.root = Path(root).expanduser().resolve()
+        if use_lfs is None and os.environ.get(LFS_ENV, "").strip() in ("0", "1"):
+            use_lfs = os.environ[LFS_ENV].strip() == "1"
         self.use_lfs = git_lfs_available() if use_lfs is None else use_lfs
         if self.use_lfs and not git_lfs_available():
             raise UsageError(
