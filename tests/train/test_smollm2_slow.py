@@ -62,7 +62,7 @@ def test_smollm2_lora_learns_grammar_correction(test_data: Path, tmp_path: Path)
         for p in _conll_pairs(test_data / "conll14" / "official-2014.combined.m2")
         if len(p[0].split()) <= 25
     ]
-    train_pairs, held_out = pairs[:320], pairs[-48:]
+    train_pairs, held_out = pairs[:192], pairs[-32:]
     rows = [
         {"id": f"conll14-{i}", "task": "grammaticality", "instruction": task_prompt("grammaticality"),
          "input": s, "output": t, "source": "conll14"}
@@ -77,7 +77,7 @@ def test_smollm2_lora_learns_grammar_correction(test_data: Path, tmp_path: Path)
         [
             f"data.path={data}",
             "data.config=grammaticality",
-            "training.num_epochs=2",
+            "training.max_steps=12",
             "training.save_steps=1000",
         ],
     )
