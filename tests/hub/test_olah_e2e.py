@@ -8,20 +8,16 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from hubtest import results_obj, write_dataset_folder
 
 from wa_hub.hub import push
+from wa_hub.olah import olah_cli, serve
 from wa_hub.prompts import format_prompt
-
-OLAH = shutil.which("olah-cli") or str(Path(sys.executable).parent / "olah-cli")
 
 CLIENT = r"""
 import json, sys
@@ -55,26 +51,7 @@ json.dump({"rows": rows, "prompt": prompt, "evals": evals, "merged_library": pin
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"olah exited with {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(f"olah did not listen on port {port} within {timeout:.0f}s")
-
-
-@pytest.mark.skipif(not Path(OLAH).exists(), reason="olah is not installed (pip install olah)")
+@pytest.mark.skipif(olah_cli() is None, reason="olah is not installed (pip install olah)")
 def test_push_then_load_through_olah(tmp_path: Path, tiny_model_dir: Path) -> None:
     import torch
 
@@ -96,23 +73,10 @@ def test_push_then_load_through_olah(tmp_path: Path, tiny_model_dir: Path) -> No
     push(run, "acme/tiny-writing-lora", hub_dir=hub, dataset_repo=ds_ref)
     push(run, "acme/tiny-writing", hub_dir=hub, merged=True, dataset_repo=ds_ref)
 
-    port = free_port()
-    config = tmp_path / "olah.toml"
-    config.write_text(
-        f'[basic]\nhost = "127.0.0.1"\nport = {port}\nrepos-path = "{tmp_path / "olah-cache"}"\n'
-        f'mirrors-path = ["{hub}"]\n\n[accessibility]\noffline = true\n'
-    )
-    log = (tmp_path / "olah.out").open("wb")
-    olah = subprocess.Popen(
-        [OLAH, "-c", str(config), "--log-path", str(tmp_path / "olah-logs")],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_for_port(port, olah)
+    with serve(hub, tmp_path / "olah") as endpoint:
         env = {
             **os.environ,
-            "HF_ENDPOINT": f"http://127.0.0.1:{port}",
+            "HF_ENDPOINT": endpoint,
             "HF_HOME": str(tmp_path / "hf-home"),  # an empty cache: every byte comes through olah
             "HF_HUB_OFFLINE": "0",
             "HF_DATASETS_OFFLINE": "0",
@@ -125,14 +89,8 @@ def test_push_then_load_through_olah(tmp_path: Path, tiny_model_dir: Path) -> No
             text=True,
             timeout=240,
         )
-        assert client.returncode == 0, client.stderr[-4000:] + (tmp_path / "olah.out").read_text()[-2000:]
-    finally:
-        olah.terminate()
-        try:
-            olah.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            olah.kill()
-        log.close()
+        olah_log = (tmp_path / "olah" / "olah.out").read_text()[-2000:]
+        assert client.returncode == 0, client.stderr[-4000:] + olah_log
 
     got = json.loads((tmp_path / "client.json").read_text())
     from hubtest import instruct_rows
