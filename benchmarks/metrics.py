@@ -22,6 +22,7 @@ import csv
 import os
 import random
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -139,10 +140,15 @@ def _write(path: Path, lines: list[str]) -> Path:
     return path
 
 
+def _children_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def official(
     name: str, s: dict[str, Any], official_dir: Path, tmp: Path, timeout: float
-) -> tuple[float, str]:
-    """(seconds, the official score as printed) on the same inputs."""
+) -> tuple[float, float, str]:
+    """(wall seconds, CPU seconds, the official score as printed) on the same inputs."""
     hyp = _write(tmp / f"{name}.hyp", s["hypotheses"])
     if s["metric"] in ("m2", "errant"):
         gold = tmp / f"{name}.m2"
@@ -188,20 +194,20 @@ def official(
             "compare_m2.main()\n"
         )
         cmd, env = [sys.executable, "-c", code], dict(os.environ)
-    t = time.perf_counter()
+    t, c = time.perf_counter(), _children_cpu()
     try:
         res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, cwd=tmp)
     except subprocess.TimeoutExpired:
-        return float("nan"), f"timed out after {timeout:.0f} s"
-    secs = time.perf_counter() - t
+        return float("nan"), float("nan"), f"timed out after {timeout:.0f} s"
+    secs, cpu = time.perf_counter() - t, _children_cpu() - c
     if res.returncode:
-        return secs, f"failed: {res.stderr.strip()[-300:]}"
+        return secs, cpu, f"failed: {res.stderr.strip()[-300:]}"
     out = res.stdout
     if s["metric"] == "m2":
-        return secs, re.search(r"F_0.5\s*:\s*([\d.]+)", out).group(1)  # type: ignore[union-attr]
+        return secs, cpu, re.search(r"F_0.5\s*:\s*([\d.]+)", out).group(1)  # type: ignore[union-attr]
     if s["metric"] == "gleu":
-        return secs, re.search(r"\['([\d.]+)'", out).group(1)  # type: ignore[union-attr]
-    return secs, out.strip().splitlines()[-2].split("\t")[-1]
+        return secs, cpu, re.search(r"\['([\d.]+)'", out).group(1)  # type: ignore[union-attr]
+    return secs, cpu, out.strip().splitlines()[-2].split("\t")[-1]
 
 
 def main() -> None:
@@ -213,21 +219,29 @@ def main() -> None:
 
     sets = workloads(args.data)
     per_metric: dict[str, float] = {}
-    print(f"{'set':8} {'metric':7} {'n':>5} {'ours s':>8} {'score':>8}", end="")
-    print(f" {'official s':>10} {'official':>9} {'speed-up':>8}" if args.official else "")
+    per_metric_cpu: dict[str, float] = {}
+    print("wall = elapsed seconds; cpu = CPU seconds of the scorer (not inflated by a busy machine)")
+    print(f"{'set':8} {'metric':7} {'n':>5} {'wall s':>7} {'cpu s':>7} {'score':>7}", end="")
+    print(
+        f" {'off. wall':>9} {'off. cpu':>8} {'official':>9} {'x wall':>6} {'x cpu':>6}"
+        if args.official
+        else ""
+    )
     with tempfile.TemporaryDirectory() as tmpdir:
         for name, s in sets.items():
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             result = ours(s)
-            secs = time.perf_counter() - t
+            secs, cpu = time.perf_counter() - t, time.process_time() - c
             per_metric[s["metric"]] = per_metric.get(s["metric"], 0.0) + secs
+            per_metric_cpu[s["metric"]] = per_metric_cpu.get(s["metric"], 0.0) + cpu
             head = result.get("score", result.get("f0.5"))
-            line = f"{name:8} {s['metric']:7} {len(s['hypotheses']):>5} {secs:>8.2f} {head:>8.2f}"
+            line = f"{name:8} {s['metric']:7} {len(s['hypotheses']):>5} {secs:>7.2f} {cpu:>7.2f} {head:>7.2f}"
             if args.official and s["metric"] in ("m2", "gleu", "errant"):
-                osecs, oscore = official(name, s, args.official, Path(tmpdir), args.official_timeout)
-                line += f" {osecs:>10.2f} {oscore:>9} {osecs / secs:>7.1f}x"
+                osecs, ocpu, oscore = official(name, s, args.official, Path(tmpdir), args.official_timeout)
+                line += f" {osecs:>9.2f} {ocpu:>8.2f} {oscore:>9} {osecs / secs:>5.1f}x {ocpu / cpu:>5.1f}x"
             print(line, flush=True)
-    print("seconds per metric: " + ", ".join(f"{k} {v:.2f}" for k, v in per_metric.items()))
+    print("seconds per metric (wall): " + ", ".join(f"{k} {v:.2f}" for k, v in per_metric.items()))
+    print("seconds per metric (cpu):  " + ", ".join(f"{k} {v:.2f}" for k, v in per_metric_cpu.items()))
     n_outputs = sum(len(s["hypotheses"]) for s in sets.values())
     print(f"total: {sum(per_metric.values()):.2f} s for {n_outputs} outputs")
 
