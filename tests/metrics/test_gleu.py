@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import random
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -82,3 +84,39 @@ def test_length_mismatch_and_flat_references_are_clear_errors() -> None:
         gleu(["a"], ["a"], ["a"])  # type: ignore[arg-type]
     with pytest.raises(WaHubError, match="no reference"):
         gleu(["a"], [[]], ["a"])
+
+
+@pytest.mark.conformance
+def test_equals_the_official_script_when_available(test_data: Path, tmp_path: Path) -> None:
+    """JFLEG's own gleu.py (Python 2; never in the repo) on a perturbed output: same mean and std to 6 places.
+
+    Runs when $WA_HUB_OFFICIAL_SCORERS names a folder holding gleu.py and `python2` has numpy and scipy
+    (`PYENV_VERSION=2.7.18`).
+    """
+    folder = os.environ.get("WA_HUB_OFFICIAL_SCORERS")
+    if not folder or not (Path(folder) / "gleu.py").is_file():
+        pytest.skip("WA_HUB_OFFICIAL_SCORERS (a folder with JFLEG's gleu.py) is not set")
+    src, refs = _jfleg(test_data, "dev")
+    rng = random.Random(0)
+    hyp = []
+    for i, r in enumerate(refs):
+        tokens = r[i % 4].split()
+        if tokens and i % 2:
+            tokens[rng.randrange(len(tokens))] = "xx"
+        hyp.append(" ".join(tokens))
+    hyp_file = tmp_path / "hyp.txt"
+    hyp_file.write_text("".join(h + "\n" for h in hyp), encoding="utf-8")
+    d = test_data / "jfleg" / "dev"
+    cmd = ["python2", str(Path(folder) / "gleu.py"), "--src", str(d / "dev.src"), "--hyp", str(hyp_file)]
+    res = subprocess.run(
+        [*cmd, "--ref", *(str(d / f"dev.ref{i}") for i in range(4))],
+        env={**os.environ, "PYENV_VERSION": os.environ.get("PYENV_VERSION", "2.7.18")},
+        capture_output=True,
+        text=True,
+    )
+    if res.returncode:
+        pytest.skip(f"the official gleu.py does not run here: {res.stderr.strip()[-200:]}")
+    mean, std = (float(x) for x in res.stdout.split("[['")[1].split("'")[0:3:2])
+    ours = gleu(src, refs, hyp)
+    assert f"{ours['score'] / 100:f}" == f"{mean:f}"
+    assert f"{ours['std'] / 100:f}" == f"{std:f}"
