@@ -22,13 +22,8 @@ from wa_hub.errors import UsageError
 # These bind the package names to the functions (not the submodules of the same names).
 from wa_hub.metrics.errant import errant
 from wa_hub.metrics.gleu import gleu
+from wa_hub.metrics.m2 import m2, read_m2_blocks
 from wa_hub.metrics.sari import sari
-
-try:
-    from wa_hub.metrics.m2 import m2, read_m2_blocks
-except ModuleNotFoundError as e:  # only while m2.py itself is absent; any other import error surfaces
-    if e.name != "wa_hub.metrics.m2":
-        raise
 
 
 @dataclass(frozen=True)
