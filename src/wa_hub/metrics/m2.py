@@ -22,14 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from wa_hub.errors import MalformedInputError, UsageError, WaHubError
-from wa_hub.metrics._m2_edits import (
-    GoldEdit,
-    best_edits,
-    build_lattice,
-    count_matches,
-    edge_weights,
-    same_ignoring_whitespace_casing,
-)
+from wa_hub.metrics._m2_edits import GoldEdit, count_matches, same_ignoring_whitespace_casing
+from wa_hub.metrics._m2_fast import best_edit_seqs
 
 _A_FORMAT = "an edit line 'A start end|||type|||correction|||REQUIRED|||-NONE-|||annotator'"
 
@@ -155,14 +149,17 @@ def m2(
         )
     sqbeta = beta * beta
     correct = proposed = gold_total = 0.0
-    for hyp, (source, golds) in zip(hypotheses, sentences, strict=True):
-        lat = build_lattice(_tokens(source), _tokens(hyp), max_unchanged_words)
+    items = [
+        (_tokens(source), _tokens(hyp), list(golds.values()))
+        for hyp, (source, golds) in zip(hypotheses, sentences, strict=True)
+    ]
+    all_seqs = best_edit_seqs(items, max_unchanged_words)
+    for (_, _, golds_list), seqs in zip(items, all_seqs, strict=True):
         best_f = -1.0
         best_correct = -1.0
         best_cost = float("inf")
         chosen = (0, 0, 0)
-        for gold in golds.values():
-            seq = best_edits(lat, edge_weights(lat, gold))
+        for gold, seq in zip(golds_list, seqs, strict=True):
             if ignore_whitespace_casing:
                 seq = [e for e in seq if not same_ignoring_whitespace_casing(e[2], e[3])]
             n_correct = count_matches(seq, gold)
