@@ -1,34 +1,45 @@
 """The M2 scorer's per-sentence steps for many sentences at once, vectorised with NumPy.
 
 Same results as `_m2_edits` (which follows the official code step by step and stays as the reference and
-the fallback), but the work is done on arrays over all sentences of a batch together, one anti-diagonal
-("level": source position + hypothesis position) at a time. Every edge of the edit lattice, base edge or
-transitive arc, goes from a lower level to a strictly higher one, which is what makes this possible:
+the fallback; tests/metrics/test_m2_fast.py compares the two sentence by sentence), but the work is done
+on arrays over all sentences of a batch together, one anti-diagonal ("level": source position +
+hypothesis position) at a time. Every edge of the edit lattice, base edge or transitive arc, goes from a
+lower level to a strictly higher one, which is what makes this possible:
 
+- Alignments. Both Levenshtein matrices are filled row by row for a padded group of sentences (the
+  insertions along a row are a running minimum); a cell is on an optimal alignment exactly when its
+  distance from the start plus its distance to the end (the matrix of the reversed strings) is the total,
+  which is the set the official walk back from the end reaches.
 - Transitive arcs. The official triple loop visits intermediate vertices k in sorted order; when k is
   visited its out-edges are still base edges (an arc out of k needs an intermediate after k), and its
   in-edges are final. So the in-edges of a vertex j are its base in-edges plus, for each base predecessor
   k of j in sorted order (diagonal, deletion, insertion), the in-edges (i, k) of k extended by (k, j),
   kept when shorter than what (i, j) had (strict `<`) and within `max_unchanged_words`. Each kept
-  candidate is one more copy of (i, j) in the official edge list, listed at step k in (i, j) order. All
-  vertices of a level depend only on the two levels below, so a level is one batch of array operations.
+  candidate is one more copy of (i, j) in the official edge list E, listed at step k in (i, j) order; the
+  number of copies and len(E) enter the weights. A level depends only on the two levels below it.
 - Removal of merged noop arcs. A noop arc is the shortest path between its ends, so it is created once
-  and never replaced; the official loop that removes them while iterating skips the element after each
-  removal, so in a run of consecutive removable arcs every second one stays (checked, not assumed).
+  and never replaced (checked: otherwise the batch falls back to `_m2_edits`); the official loop that
+  removes them while iterating skips the element after each removal, so in a run of consecutive
+  removable arcs of E every second one stays.
 - Bellman-Ford. The official pass relaxes the sorted base edges, then the arcs in creation order. Both
   parts are in topological order (base edges sort by source; an arc into i is created at an intermediate
   before i, an arc out of i at one after i), so within one part every source vertex is final before its
   out-edges are relaxed, and a part is exactly a level-by-level sweep: a vertex takes the minimum of
   `best[source] + weight` over its in-edges of the part when it is below its current value, and its
-  predecessor is the first edge in list order that gives that minimum (strict `<`, same float sums as
-  the official code). Passes alternate the two sweeps until nothing changes, as Bellman-Ford would.
+  predecessor is the first edge in list order that gives that minimum (strict `<`; the same float sums
+  as the official code, so float ties break the same way). A later copy of an edge never wins over its
+  first copy (same sum), so each distinct edge is relaxed once, at its first copy. Passes alternate the
+  two sweeps until nothing changes, as Bellman-Ford would; a sweep skips the levels at or below the
+  lowest vertex changed since it last ran, where every sum is the one it already saw.
 
-Gold-edit weights are set per sentence in Python (few edges match a gold span), as in `_m2_edits`.
+Gold-edit weights are set per sentence in Python (few edges lie on a gold span), as in `_m2_edits`.
+Annotators whose edits match no edge share one shortest-path run.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -36,7 +47,6 @@ from wa_hub.metrics._m2_edits import (
     Edit,
     GoldEdit,
     _matches,
-    _optimal_cells,
     best_edits,
     build_lattice,
     edge_weights,
@@ -85,6 +95,84 @@ def reference_edit_seqs(item: Item, max_unchanged_words: int) -> list[list[Edit]
     return [best_edits(lat, edge_weights(lat, gold)) for gold in golds]
 
 
+def _edit_distances(src: np.ndarray, hyp: np.ndarray, sub_cost: int) -> np.ndarray:
+    """Levenshtein matrices of padded token-id rows: out[g, i, j] for src[g, :i] and hyp[g, :j].
+
+    Cells past a sentence's own lengths hold garbage, but no cell inside depends on them.
+    """
+    g, n = src.shape
+    m = hyp.shape[1]
+    dist = np.empty((g, n + 1, m + 1), dtype=np.int32)
+    cols = np.arange(m + 1, dtype=np.int32)
+    dist[:, 0, :] = cols
+    for i in range(1, n + 1):
+        prev = dist[:, i - 1, :]
+        sub = prev[:, :-1] + np.where(src[:, i - 1 : i] == hyp, 0, sub_cost).astype(np.int32)
+        t = np.empty((g, m + 1), dtype=np.int32)
+        t[:, 0] = i
+        np.minimum(sub, prev[:, 1:] + 1, out=t[:, 1:])
+        # cur[j] = min over j' <= j of t[j'] + (j - j'): insertions run left to right
+        dist[:, i, :] = np.minimum.accumulate(t - cols, axis=1) + cols
+    return dist
+
+
+def _optimal_moves(
+    src_ids: list[list[int]], hyp_ids: list[list[int]], sub_cost: int, ws: np.ndarray, voff: np.ndarray
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Cells on an optimal alignment (global vertex ids), their optimal backpointers (1 diag, 2 del, 4 ins).
+
+    The same cells and moves as `_m2_edits._optimal_cells` walks back from the end: a cell is on an
+    optimal alignment exactly when its distance from the start plus its distance to the end is the total.
+    Sentences are grouped by length and padded, and each group's matrices are filled row by row.
+    """
+    order = sorted(range(len(src_ids)), key=lambda s: (len(src_ids[s]), len(hyp_ids[s])))
+    out = []
+    start = 0
+    while start < len(order):
+        n_max = len(src_ids[order[start]])
+        stop = start
+        m_max = 0
+        while stop < len(order):
+            s = order[stop]
+            n_new, m_new = max(n_max, len(src_ids[s])), max(m_max, len(hyp_ids[s]))
+            if stop > start and (stop - start + 1) * (n_new + 1) * (m_new + 1) > 400_000:
+                break
+            n_max, m_max = n_new, m_new
+            stop += 1
+        group = order[start:stop]
+        start = stop
+        g = len(group)
+        ns = np.array([len(src_ids[s]) for s in group])
+        ms = np.array([len(hyp_ids[s]) for s in group])
+        src = np.full((g, n_max), -1, dtype=np.int64)
+        hyp = np.full((g, m_max), -2, dtype=np.int64)
+        rsrc = np.full((g, n_max), -1, dtype=np.int64)
+        rhyp = np.full((g, m_max), -2, dtype=np.int64)
+        for r, s in enumerate(group):
+            src[r, : ns[r]] = src_ids[s]
+            hyp[r, : ms[r]] = hyp_ids[s]
+            rsrc[r, : ns[r]] = src_ids[s][::-1]
+            rhyp[r, : ms[r]] = hyp_ids[s][::-1]
+        fwd = _edit_distances(src, hyp, sub_cost)
+        rev = _edit_distances(rsrc, rhyp, sub_cost)
+        ii = np.arange(n_max + 1)[None, :, None]
+        jj = np.arange(m_max + 1)[None, None, :]
+        inside = (ii <= ns[:, None, None]) & (jj <= ms[:, None, None])
+        gg = np.arange(g)[:, None, None]
+        back = rev[gg, np.clip(ns[:, None, None] - ii, 0, n_max), np.clip(ms[:, None, None] - jj, 0, m_max)]
+        total = fwd[np.arange(g), ns, ms][:, None, None]
+        keep = inside & (fwd + back == total)
+        mv = np.zeros(fwd.shape, dtype=np.int64)
+        sub = np.where(src[:, :, None] == hyp[:, None, :], 0, sub_cost)
+        mv[:, 1:, 1:] |= np.where(fwd[:, :-1, :-1] + sub == fwd[:, 1:, 1:], 1, 0)
+        mv[:, 1:, :] |= np.where(fwd[:, :-1, :] + 1 == fwd[:, 1:, :], 2, 0)
+        mv[:, :, 1:] |= np.where(fwd[:, :, :-1] + 1 == fwd[:, :, 1:], 4, 0)
+        rr, i, j = np.nonzero(keep)
+        sents = np.array(group)[rr]
+        out.append((voff[sents] + i * ws[sents] + j, mv[rr, i, j]))
+    return out
+
+
 def _segments(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For segment lengths `counts`: the segment of every element and its index within the segment."""
     total = int(counts.sum())
@@ -120,13 +208,13 @@ class _Batch:
         moves: list[np.ndarray] = []
         src_ids: list[list[int]] = []
         hyp_ids: list[list[int]] = []
-        for s, (src, hyp, _) in enumerate(items):
+        for src, hyp, _ in items:
             src_ids.append([vocab.setdefault(t, len(vocab)) for t in src])
             hyp_ids.append([vocab.setdefault(t, len(vocab)) for t in hyp])
-            for sub_cost in (1, 2):
-                cells = _optimal_cells(src, hyp, sub_cost)
-                heads.append(np.fromiter(cells.keys(), np.int64, len(cells)) + voff[s])
-                moves.append(np.fromiter(cells.values(), np.int64, len(cells)))
+        for sub_cost in (1, 2):
+            for cells, mv in _optimal_moves(src_ids, hyp_ids, sub_cost, ws, voff):
+                heads.append(cells)
+                moves.append(mv)
         v = np.concatenate(heads)
         mv = np.concatenate(moves)
         w = self.vw[v]
@@ -179,6 +267,9 @@ class _Batch:
         incnt = np.zeros(nv, dtype=np.int64)
         levels: dict[int, tuple[np.ndarray, ...]] = {}  # level -> in-edges (src, d, un, kind), by target
         arc_parts: list[tuple[np.ndarray, ...]] = []
+        sweep_parts: list[tuple[np.ndarray, ...]] = []
+        sweep_gen: list[np.ndarray] = []
+        n_gen = 0
         empty = np.zeros(0, dtype=np.int64)
         for lev in range(max_level + 1):
             lo, hi = bounds[lev], bounds[lev + 1]
@@ -223,13 +314,33 @@ class _Batch:
                 prev[1:] = np.where(same1[1:], dv[:-1], big)
                 prev[2:] = np.minimum(prev[2:], np.where(same2[2:], dv[:-2], big))
                 acc = valid & (cd < prev)
-                arc_parts.append((ckk[acc], ci[acc], cj[acc], cd[acc], ck[acc], 2 - cr[acc]))
+                n_acc = int(acc.sum())
+                gen = np.cumsum(acc) - 1 + n_gen
+                n_gen += n_acc
+                removable = acc & (ck == _NOOP) & (cd > 1)
+                arc_parts.append((ckk[acc], ci[acc], removable[acc], 2 - cr[acc]))
                 # the last accepted candidate of each (i, j) is the arc's final state
                 later = np.zeros(n, dtype=bool)
                 later[:-1] = same1[1:] & acc[1:]
                 later[:-2] |= same2[2:] & acc[2:]
                 fin = acc & ~later
+                acc1 = np.zeros(n, dtype=bool)
+                acc1[1:] = same1[1:] & acc[:-1]
+                acc2 = np.zeros(n, dtype=bool)
+                acc2[2:] = same2[2:] & acc[:-2]
+                copies = 1 + acc1.astype(np.int64) + acc2
+                if (removable & (copies > 1)).any():
+                    raise _Unsupported("a merged noop arc listed twice")
+                # Bellman-Ford relaxes an arc first at its first copy: list order (k, i) is (rank, i) here
+                r_first = cr.copy()
+                r_first[1:] = np.where(acc1[1:], cr[:-1], r_first[1:])
+                r_first[2:] = np.where(acc2[2:], cr[:-2], r_first[2:])
                 a_src, a_d, a_un, a_kind, a_tgt = ci[fin], cd[fin], cu[fin], ck[fin], cj[fin]
+                f_order = np.argsort((a_tgt * 4 + r_first[fin]) * nv + a_src, kind="stable")
+                sweep_parts.append(
+                    (a_src[f_order], a_tgt[f_order], a_d[f_order], a_kind[f_order], copies[fin][f_order])
+                )
+                sweep_gen.append(np.where(removable[fin], gen[fin], -1)[f_order])
             # in-edges of this level's vertices: base in-edges, then final arcs
             t = np.concatenate([j_b, a_tgt])
             order = np.argsort(t, kind="stable")
@@ -245,52 +356,60 @@ class _Batch:
                 incnt[tv] = np.diff(np.r_[starts, len(t)])
             levels[lev] = (l_src, l_d, l_un, l_kind)
             levels.pop(lev - 2, None)
+        cat = np.concatenate
         if arc_parts:
-            k, i, j, d, kind, jr = (np.concatenate([p[x] for p in arc_parts]) for x in range(6))
+            k, i, removable, jr = (cat([p[x] for p in arc_parts]) for x in range(4))
+            a_u, a_v, a_d, a_kind, a_copies = (cat([p[x] for p in sweep_parts]) for x in range(5))
+            a_gen = cat(sweep_gen)
         else:
-            k = i = j = d = kind = jr = empty
+            k = i = jr = a_u = a_v = a_d = a_kind = a_copies = a_gen = empty
+            removable = np.zeros(0, dtype=bool)
+        # Step 3, the official list E: sorted base edges (copies included), then arcs in creation order,
+        # less the merged noop arcs its removal loop drops (every second one of a run stays).
         order = np.argsort((k * nv + i) * 4 + jr, kind="stable")
-        self.arc_u, self.arc_v, self.arc_d, self.arc_kind = i[order], j[order], d[order], kind[order]
-
-    # --- step 3: the official edge list E ---
-
-    def _edge_list(self) -> None:
-        nb = len(self.base_u)
-        u = np.concatenate([self.base_u, self.arc_u])
-        v = np.concatenate([self.base_v, self.arc_v])
-        d = np.concatenate([np.ones(nb, dtype=np.int64), self.arc_d])
-        kind = np.concatenate([self.base_kind, self.arc_kind])
-        part = np.concatenate([np.zeros(nb, dtype=np.int64), np.ones(len(self.arc_u), dtype=np.int64)])
-        sent = self.vsent[u] if len(u) else np.zeros(0, dtype=np.int64)
-        order = np.argsort(sent * 2 + part, kind="stable")
-        u, v, d, kind, part, sent = (x[order] for x in (u, v, d, kind, part, sent))
-        removable = (kind == _NOOP) & (d > 1)
-        if removable.any():
-            rk = u[removable] * self.nv + v[removable]
-            if len(np.unique(rk)) != len(rk):
-                raise _Unsupported("a merged noop arc listed twice")
-            idx = np.arange(len(u))
-            start = removable.copy()
-            start[1:] &= ~removable[:-1]
+        sent = self.vsent[i[order]]
+        rem = removable[order]
+        keep_gen = np.ones(len(order), dtype=bool)
+        if rem.any():
+            idx = np.arange(len(order))
+            start = rem.copy()
+            start[1:] &= ~rem[:-1] | (sent[1:] != sent[:-1])
             run_start = np.maximum.accumulate(np.where(start, idx, 0))
-            keep = ~removable | ((idx - run_start) % 2 == 1)
-            u, v, d, kind, part, sent = (x[keep] for x in (u, v, d, kind, part, sent))
-        self.e_u, self.e_v, self.e_d, self.e_kind, self.e_part, self.e_sent = u, v, d, kind, part, sent
-        self.n_edges = np.bincount(sent, minlength=len(self.items))
-        self.e_start = np.cumsum(self.n_edges) - self.n_edges
-        key = u * self.nv + v
-        _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
-        copies = counts[inverse]
-        weight = d.astype(np.float64)
-        changed = kind != _NOOP
-        for c in range(1, int(copies.max(initial=0)) + 1):
-            sel = changed & (copies >= c)
+            keep = ~rem | ((idx - run_start) % 2 == 1)
+            keep_gen[order] = keep
+            sent = sent[keep]
+        self.n_edges = np.bincount(self.vsent[self.base_u], minlength=len(self.items)) + np.bincount(
+            sent, minlength=len(self.items)
+        )
+        kept = (a_gen < 0) | keep_gen[np.maximum(a_gen, 0)]
+        # Distinct edges for the sweeps: base edges by (level, target, source), then arcs by (level,
+        # target, first copy); each with its steps, type and number of copies in E.
+        b_first = np.ones(len(self.base_key), dtype=bool)
+        b_first[1:] = self.base_key[1:] != self.base_key[:-1]
+        b_idx = np.flatnonzero(b_first)
+        b_copies = np.diff(np.r_[b_idx, len(self.base_key)])
+        b_u, b_v, b_kind = self.base_u[b_idx], self.base_v[b_idx], self.base_kind[b_idx]
+        b_order = np.argsort((self.vlevel[b_v] * nv + b_v) * nv + b_u, kind="stable")
+        self.e_u = cat([b_u[b_order], a_u[kept]])
+        self.e_v = cat([b_v[b_order], a_v[kept]])
+        self.e_d = cat([np.ones(len(b_idx), dtype=np.int64), a_d[kept]])
+        self.e_kind = cat([b_kind[b_order], a_kind[kept]])
+        self.e_copies = cat([b_copies[b_order], a_copies[kept]])
+        self.n_base = len(b_idx)
+
+    # --- default weights and the gold lookup ---
+
+    def _weights(self) -> None:
+        weight = self.e_d.astype(np.float64)
+        changed = self.e_kind != _NOOP
+        for c in range(1, int(self.e_copies.max(initial=0)) + 1):
+            sel = changed & (self.e_copies >= c)
             weight[sel] = weight[sel] + _EPSILON
         self.default_weight = weight
-        self.e_key = key
-        # edges by source span (sentence, source start, source end), for gold lookups
+        self.e_sent = self.vsent[self.e_u]
+        self.e_key = self.e_u * self.nv + self.e_v
         rows = int(self.ns.max(initial=0)) + 2
-        span = (sent * rows + self.vrow[u]) * rows + self.vrow[v]
+        span = (self.e_sent * rows + self.vrow[self.e_u]) * rows + self.vrow[self.e_v]
         self.span_order = np.argsort(span, kind="stable")
         self.span_sorted = span[self.span_order]
         self.rows = rows
@@ -319,39 +438,36 @@ class _Batch:
             lo, hi = np.searchsorted(self.span_sorted, [key, key + 1])
             if lo == hi:
                 continue
-            positions = np.sort(self.span_order[lo:hi])
-            where: dict[int, list[int]] = {}
-            for pos in positions.tolist():
-                where.setdefault(int(self.e_key[pos]), []).append(pos)
+            edges = np.sort(self.span_order[lo:hi]).tolist()
             if a != c:
-                for plist in where.values():
-                    edit = self._edit(s, plist[0])
-                    if any(_matches(edit, g) for g in golds):
-                        for pos in plist:
-                            out[pos] = -n_edges
+                for e in edges:
+                    if any(_matches(self._edit(s, e), g) for g in golds):
+                        out[e] = -n_edges
                 continue
-            # Insertions at one source position: the official two-pointer walk, duplicates included.
-            group = sorted((int(self.e_u[p]), int(self.e_v[p]), p) for p in positions.tolist())
-            keys = [int(self.e_key[p]) for _, _, p in group]
-            local: dict[int, float] = {k: int(self.e_d[where[k][0]]) for k in where}
+            # Insertions at one source position: the official two-pointer walk over the sorted edge
+            # list, copies included.
+            group = sorted(
+                (int(self.e_u[e]), int(self.e_v[e]), e) for e in edges for _ in range(int(self.e_copies[e]))
+            )
+            local: dict[int, float] = {e: int(self.e_d[e]) for e in edges}
             lo_, hi_, cur = 0, len(group) - 1, 0
             g_lo, g_hi = 0, len(golds) - 1
             while lo_ <= hi_:
-                k = keys[cur]
-                edit = self._edit(s, group[cur][2])
+                e = group[cur][2]
+                edit = self._edit(s, e)
                 order = range(g_lo, g_hi + 1) if cur == lo_ else reversed(range(g_lo, g_hi + 1))
                 hit = False
                 for gi in order:
                     if _matches(edit, golds[gi]):
                         hit = True
-                        local[k] = -n_edges
+                        local[e] = -n_edges
                         if cur == lo_:
                             g_lo = gi + 1
                         else:
                             g_hi = gi - 1
                         break
                 if not hit:
-                    local[k] += _EPSILON
+                    local[e] += _EPSILON
                     if cur == lo_:
                         lo_ += 1
                         cur = hi_
@@ -361,116 +477,139 @@ class _Batch:
                 elif cur == lo_:
                     lo_ += 1
                     while lo_ < len(group) and group[lo_][0] != group[cur][1]:
-                        local[keys[lo_]] += _EPSILON
+                        local[group[lo_][2]] += _EPSILON
                         lo_ += 1
                     cur = lo_
                 else:
                     hi_ -= 1
                     while hi_ >= 0 and group[hi_][1] != group[cur][0]:
-                        local[keys[hi_]] += _EPSILON
+                        local[group[hi_][2]] += _EPSILON
                         hi_ -= 1
                     cur = hi_
-            for k, weight in local.items():
-                for pos in where[k]:
-                    if weight != self.default_weight[pos]:
-                        out[pos] = weight
+            for e, weight in local.items():
+                if weight != self.default_weight[e]:
+                    out[e] = weight
         return out
 
-    # --- step 5: Bellman-Ford as alternating topological sweeps, all instances at once ---
+    # --- step 5: Bellman-Ford as alternating topological sweeps ---
 
-    def _shortest_paths(self, instances: list[tuple[int, dict[int, float]]]) -> list[list[int]]:
-        """For each (sentence, weight overrides): the edge positions on the official best path."""
-        sizes = (self.ns + 1) * self.ws
-        inst_sent = np.array([s for s, _ in instances], dtype=np.int64)
-        n_edges = self.n_edges[inst_sent]
-        seg, within = _segments(n_edges)
-        pos = self.e_start[inst_sent][seg] + within  # edge position of each instance edge
-        isizes = sizes[inst_sent]
-        ivoff = np.cumsum(isizes) - isizes
-        shift = (ivoff - self.voff[inst_sent])[seg]
-        src = self.e_u[pos] + shift
-        dst = self.e_v[pos] + shift
-        weight = self.default_weight[pos]
-        ebase = np.cumsum(n_edges) - n_edges
-        for t, (s, over) in enumerate(instances):
-            if over:
-                idx = np.fromiter(over.keys(), np.int64, len(over)) - self.e_start[s] + ebase[t]
-                weight[idx] = np.fromiter(over.values(), np.float64, len(over))
-        level = self.vlevel[self.e_v[pos]]
-        nvi = int(isizes.sum())
-        best = np.full(nvi, np.inf)
-        best[ivoff] = 0.0
-        pred = np.full(nvi, -1, dtype=np.int64)
-        sweeps = []
-        for part in (0, 1):
-            sel = np.flatnonzero(self.e_part[pos] == part)
-            order = sel[np.argsort(level[sel] * nvi + dst[sel], kind="stable")]
-            lv = level[order]
+    def _sweeps(self) -> None:
+        """Per part (base edges, arcs) and level: edges into the level's vertices, grouped by target."""
+        self.sweeps: list[list[tuple[Any, ...]]] = []
+        for lo, hi in ((0, self.n_base), (self.n_base, len(self.e_u))):
+            ids = np.arange(lo, hi)
+            lv = self.vlevel[self.e_v[lo:hi]]
+            # base edges are sorted by level already; arcs were made level by level
             bounds = np.searchsorted(lv, np.arange(int(lv.max(initial=0)) + 2))
             steps = []
             for lev in range(len(bounds) - 1):
-                lo, hi = bounds[lev], bounds[lev + 1]
-                if lo == hi:
+                a, b = bounds[lev], bounds[lev + 1]
+                if a == b:
                     continue
-                eids = order[lo:hi]
-                tg = dst[eids]
+                eids = ids[a:b]
+                tg = self.e_v[eids]
                 starts = np.flatnonzero(np.r_[True, tg[1:] != tg[:-1]])
-                steps.append((src[eids], weight[eids], eids, tg[starts], starts))
-            sweeps.append(steps)
-        changed = True
-        while changed:
-            changed = False
-            for steps in sweeps:
-                for e_src, e_w, eids, targets, starts in steps:
+                steps.append((lev, eids, tg[starts], starts))
+            self.sweeps.append(steps)
+
+    def _shortest_paths(self, instances: list[tuple[int, dict[int, float]]]) -> list[list[int]]:
+        """For (sentence, weight overrides) pairs of distinct sentences: the edges of the best path."""
+        weight = self.default_weight.copy()
+        active = np.zeros(len(self.items), dtype=bool)
+        for s, over in instances:
+            active[s] = True
+            if over:
+                weight[np.fromiter(over.keys(), np.int64, len(over))] = np.fromiter(
+                    over.values(), np.float64, len(over)
+                )
+        best = np.full(self.nv, np.inf)
+        best[self.voff[active]] = 0.0
+        pred = np.full(self.nv, -1, dtype=np.int64)
+        every = bool(active.all())
+        sweeps: list[list[tuple[Any, ...]]] = []
+        for steps in self.sweeps:
+            mine = []
+            for lev, eids, targets, starts in steps:
+                if not every:
+                    sel = active[self.e_sent[eids]]
+                    if not sel.any():
+                        continue
+                    if not sel.all():
+                        eids = eids[sel]
+                        tg = self.e_v[eids]
+                        starts = np.flatnonzero(np.r_[True, tg[1:] != tg[:-1]])
+                        targets = tg[starts]
+                lens = np.diff(np.r_[starts, len(eids)])
+                mine.append((lev, self.e_u[eids], weight[eids], eids, targets, starts, lens))
+            sweeps.append(mine)
+        # Alternate the two sweeps until a pass changes nothing. A sweep can only change levels above
+        # the lowest vertex changed since its last run (other sources give the same sums as then).
+        inf_level = 1 << 62
+        dirty = [-1, -1]  # lowest changed level, per sweep, since that sweep last ran
+        while min(dirty) < inf_level:
+            for which, steps in enumerate(sweeps):
+                low_changed = inf_level
+                floor = dirty[which]
+                dirty[which] = inf_level
+                for lev, e_src, e_w, eids, targets, starts, lens in steps:
+                    if lev <= floor:
+                        continue
                     cand = best[e_src] + e_w
                     low = np.minimum.reduceat(cand, starts)
                     better = low < best[targets]
                     if not better.any():
                         continue
-                    changed = True
-                    lens = np.diff(np.r_[starts, len(cand)])
+                    low_changed = min(low_changed, lev)
                     hits = np.flatnonzero(cand == np.repeat(low, lens))
                     firsts = hits[np.searchsorted(hits, starts)]
                     tb = targets[better]
                     best[tb] = low[better]
                     pred[tb] = eids[firsts[better]]
+                other = 1 - which
+                dirty[other] = min(dirty[other], low_changed)
         paths = []
-        for t, s in enumerate(inst_sent.tolist()):
-            v = int(ivoff[t] + sizes[s] - 1)
+        sizes = (self.ns + 1) * self.ws
+        for s, _ in instances:
+            v = int(self.voff[s] + sizes[s] - 1)
             path = []
             while pred[v] >= 0:
                 e = int(pred[v])
-                path.append(int(pos[e]))
-                v = int(src[e])
+                path.append(e)
+                v = int(self.e_u[e])
             paths.append(path)
         return paths
 
     def run(self) -> list[list[list[Edit]]]:
         self._base()
         self._arcs()
-        self._edge_list()
-        instances: list[tuple[int, dict[int, float]]] = []
-        which: list[list[int]] = []
+        self._weights()
+        self._sweeps()
+        rounds: list[list[tuple[int, dict[int, float]]]] = []
+        which: list[list[tuple[int, int]]] = []  # per sentence and annotator: (round, index in round)
         for s, (_, _, golds) in enumerate(self.items):
-            default = -1
-            mine = []
+            mine: list[tuple[int, int]] = []
+            default: tuple[int, int] | None = None
+            n_inst = 0
             for gold in golds:
                 over = self._overrides(s, gold)
-                if over:
-                    mine.append(len(instances))
-                    instances.append((s, over))
-                else:
-                    if default < 0:
-                        default = len(instances)
-                        instances.append((s, {}))
+                if not over and default is not None:
                     mine.append(default)
+                    continue
+                if len(rounds) <= n_inst:
+                    rounds.append([])
+                where = (n_inst, len(rounds[n_inst]))
+                rounds[n_inst].append((s, over))
+                n_inst += 1
+                if not over:
+                    default = where
+                mine.append(where)
             which.append(mine)
-        paths = self._shortest_paths(instances)
+        paths = [self._shortest_paths(r) for r in rounds]
         out = []
         for s, mine in enumerate(which):
             seqs = []
-            for t in mine:
-                seqs.append([self._edit(s, p) for p in paths[t] if self.e_kind[p] != _NOOP])
+            for r, t in mine:
+                seqs.append([self._edit(s, e) for e in paths[r][t] if self.e_kind[e] != _NOOP])
             out.append(seqs)
         return out
 
