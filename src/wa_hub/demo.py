@@ -94,8 +94,8 @@ def choose_model(model: str, console: Console) -> str:
 
 def _stage(console: Console, outcome: DemoOutcome, name: str, fn: Callable[[], str]) -> None:
     start = time.monotonic()
-    with console.status(f"[bold]{name}[/bold] ..."):
-        summary = fn()
+    console.print(f"[bold]▶ {name}[/bold] ...")
+    summary = fn()
     outcome.seconds[name] = round(time.monotonic() - start, 1)
     console.print(f"[green]✓[/green] [bold]{name}[/bold] ({outcome.seconds[name]:.0f} s): {summary}")
 
@@ -127,7 +127,9 @@ def _train(layout: DemoLayout, recipe: str, overrides: list[str]) -> str:
         return f"{out} (reused)"
     train(recipe, out, overrides=[f"data.path={layout.data}", *overrides], overwrite=out.exists())
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
-    return f"{out} (final loss {run.get('final_loss')}, {run.get('wall_time_s', 0):.0f} s)"
+    loss = run.get("final_loss")
+    shown = f"{loss:.3f}" if isinstance(loss, (int, float)) else "n/a"
+    return f"{out} (final loss {shown}, {run.get('wall_time_s', 0):.0f} s)"
 
 
 def _evaluate(layout: DemoLayout, name: str, model: str) -> dict[str, Any]:
@@ -230,6 +232,7 @@ def run_demo(
     from wa_hub.report import render_table
 
     console = console or Console()
+    _quiet_libraries()
     layout = DemoLayout(Path(workdir).resolve())
     layout.workdir.mkdir(parents=True, exist_ok=True)
     which = choose_model(model, console)
@@ -268,6 +271,16 @@ def run_demo(
     console.print(outcome.table, highlight=False, markup=False)
     _print_next(console, layout, run, recipe)
     return outcome
+
+
+def _quiet_libraries() -> None:
+    """Keep the demo's output to its stage lines and the trainer's progress bar."""
+    import datasets
+    import transformers
+
+    datasets.disable_progress_bars()
+    datasets.logging.set_verbosity_error()
+    transformers.logging.set_verbosity_error()
 
 
 def _avg(results: dict[str, Any]) -> float:

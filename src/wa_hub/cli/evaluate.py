@@ -132,8 +132,11 @@ def report_cmd(
     if with_paper:
         from wa_hub.paper import PAPER_ROWS
 
-        if not PAPER_ROWS:
-            err_console.print("note: no rows of the study's Table 3 are recorded in wa_hub.paper yet")
+        if not PAPER_ROWS or any(not row["scores"] for row in PAPER_ROWS):
+            err_console.print(
+                "note: the study's per-set Table 3 scores are not recorded in wa_hub.paper yet "
+                "(only its stated averages); see that module's docstring"
+            )
     if plot is not None:
         plot_table(loaded, plot, names=row_names, with_paper=with_paper)
         err_console.print(f"wrote {plot}", highlight=False)
