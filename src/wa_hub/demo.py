@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from wa_hub.errors import WaHubError
 
@@ -97,7 +98,10 @@ def _stage(console: Console, outcome: DemoOutcome, name: str, fn: Callable[[], s
     console.print(f"[bold]▶ {name}[/bold] ...")
     summary = fn()
     outcome.seconds[name] = round(time.monotonic() - start, 1)
-    console.print(f"[green]✓[/green] [bold]{name}[/bold] ({outcome.seconds[name]:.0f} s): {summary}")
+    console.print(
+        f"[green]✓[/green] [bold]{name}[/bold] ({outcome.seconds[name]:.0f} s): {escape(summary)}",
+        soft_wrap=True,
+    )
 
 
 def _complete(folder: Path, marker: str) -> bool:
@@ -268,7 +272,7 @@ def run_demo(
     )
     console.print()
     console.print("[bold]The study's Table 3 layout, on the 8-row sample benchmark:[/bold]")
-    console.print(outcome.table, highlight=False, markup=False)
+    console.print(outcome.table, highlight=False, markup=False, soft_wrap=True)
     _print_next(console, layout, run, recipe)
     return outcome
 
@@ -298,7 +302,7 @@ def _print_next(console: Console, layout: DemoLayout, run: Path, recipe: str) ->
         ("evaluations", layout.workdir / "eval"),
         ("local hub (serve it with olah)", layout.hub),
     ):
-        console.print(f"  {label:32} {path}")
+        console.print(f"  {label:32} {path}", highlight=False, markup=False, soft_wrap=True)
     console.print()
     console.print("[bold]Next, on real data and GPUs[/bold]")
     for cmd in (
@@ -309,6 +313,8 @@ def _print_next(console: Console, layout: DemoLayout, run: Path, recipe: str) ->
         "wa-hub train --recipe lora-7b --dry-run              # then without --dry-run, on a GPU node",
         "wa-hub evaluate runs/lora-7b --bench build/writing-bench --out runs/lora-7b/results.json",
         "wa-hub report runs/*/results.json --with-paper",
-        "wa-hub push runs/lora-7b --repo ORG/writing-alpaca-7b --version 1.0.0",
+        "wa-hub push build/writing-instruct --repo ORG/writing-instruct    # and build/writing-bench",
+        "wa-hub push runs/lora-7b --repo ORG/writing-alpaca-7b --version 1.0.0 "
+        "--dataset-repo ORG/writing-instruct@v1.0.0 --bench-repo ORG/writing-bench@v1.0.0",
     ):
-        console.print(f"  {cmd}", highlight=False, markup=False)
+        console.print(f"  {cmd}", highlight=False, markup=False, soft_wrap=True)

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
 from wa_hub.cli._app import app, console, user_errors
+
+# Options that build-data and build-bench share, defined once.
+Overwrite = Annotated[bool, typer.Option("--overwrite", help="Replace OUT if it exists.")]
+Push = Annotated[str | None, typer.Option("--push", help="After building, publish to ORG/NAME at vVERSION.")]
+HubDir = Annotated[
+    Path | None,
+    typer.Option("--hub-dir", help="With --push: a local git hub folder instead of the Hugging Face Hub."),
+]
+Private = Annotated[bool, typer.Option("--private", help="With --push: create the repo private.")]
 
 sources_app = typer.Typer(help="The raw-source registry: list sources, fetch the downloadable ones.")
 app.add_typer(sources_app, name="sources")
@@ -96,15 +106,21 @@ def build_data_cmd(
     out: Path | None = typer.Option(
         None,
         "--out",
-        help="Output folder [default: build/writing-instruct, or build/writing-instruct-sample].",
+        help="Output folder.",
+        show_default="build/writing-instruct, or build/writing-instruct-sample",
     ),
     version: str = typer.Option("1.0.0", "--version", help="Dataset version X.Y.Z (tag vX.Y.Z when pushed)."),
-    seed: int | None = typer.Option(None, "--seed", help="Seed for row selection [default: the spec's, 42]."),
+    seed: int | None = typer.Option(
+        None, "--seed", help="Seed for row selection.", show_default="the spec's, 42"
+    ),
     per_task: int | None = typer.Option(
-        None, "--per-task", help="Rows per writing task [default: 10000; --sample: the spec's sample counts]."
+        None,
+        "--per-task",
+        help="Rows per writing task.",
+        show_default="10000; --sample: the spec's sample counts",
     ),
     generic: int | None = typer.Option(
-        None, "--generic", help="Rows of generic (Alpaca) data, a seeded subset [default: all]."
+        None, "--generic", help="Rows of generic (Alpaca) data, a seeded subset.", show_default="all"
     ),
     sample: bool = typer.Option(
         False, "--sample", help="Build from the small sample raw files shipped with wa-hub (no data needed)."
@@ -112,12 +128,10 @@ def build_data_cmd(
     spec: str = typer.Option(
         "writing-instruct", "--spec", help="Builder spec: a name in builders/ or a path."
     ),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUT if it exists."),
-    push: str | None = typer.Option(None, "--push", help="After building, publish to ORG/NAME at vVERSION."),
-    hub_dir: Path | None = typer.Option(
-        None, "--hub-dir", help="With --push: a local git hub folder instead of the Hugging Face Hub."
-    ),
-    private: bool = typer.Option(False, "--private", help="With --push: create the repo private."),
+    overwrite: Overwrite = False,
+    push: Push = None,
+    hub_dir: HubDir = None,
+    private: Private = False,
 ) -> None:
     """Build the writing instruction dataset (Parquet + card + manifest), ready for the Hub."""
     from wa_hub.build import build_data, default_out
@@ -148,7 +162,10 @@ def build_bench_cmd(
         None, "--raw-dir", help="Raw files, one folder per source id (see `wa-hub sources list`)."
     ),
     out: Path | None = typer.Option(
-        None, "--out", help="Output folder [default: build/writing-bench, or build/writing-bench-sample]."
+        None,
+        "--out",
+        help="Output folder.",
+        show_default="build/writing-bench, or build/writing-bench-sample",
     ),
     version: str = typer.Option(
         "1.0.0", "--version", help="Benchmark version X.Y.Z (tag vX.Y.Z when pushed)."
@@ -160,12 +177,10 @@ def build_bench_cmd(
         False, "--allow-size-mismatch", help="Build even when a set's size differs from the study's Table 2."
     ),
     spec: str = typer.Option("writing-bench", "--spec", help="Builder spec: a name in builders/ or a path."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUT if it exists."),
-    push: str | None = typer.Option(None, "--push", help="After building, publish to ORG/NAME at vVERSION."),
-    hub_dir: Path | None = typer.Option(
-        None, "--hub-dir", help="With --push: a local git hub folder instead of the Hugging Face Hub."
-    ),
-    private: bool = typer.Option(False, "--private", help="With --push: create the repo private."),
+    overwrite: Overwrite = False,
+    push: Push = None,
+    hub_dir: HubDir = None,
+    private: Private = False,
 ) -> None:
     """Build the study's ten test sets as one benchmark dataset (a config per set, plus `all`)."""
     from wa_hub.build import build_bench, default_out
