@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from wa_hub.errors import UsageError
+from wa_hub.errors import MalformedInputError, UsageError
 
 
 @contextlib.contextmanager
@@ -63,3 +63,15 @@ def atomic_write_text(path: str | Path, text: str) -> None:
 def write_json(path: str | Path, obj: Any) -> None:
     """Atomically write pretty, key-stable JSON."""
     atomic_write_text(path, json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
+
+
+def read_text(path: str | Path) -> str:
+    """A UTF-8 text file, with clear errors: a missing file, or the line where the bytes stop being UTF-8."""
+    p = Path(path)
+    if not p.is_file():
+        raise UsageError(f"{p}: no such file")
+    try:
+        return p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        line = p.read_bytes()[: e.start].count(b"\n") + 1
+        raise MalformedInputError(p, line, "UTF-8 text") from None

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from wa_hub.errors import MalformedInputError, UsageError, WaHubError
+from wa_hub.errors import WaHubError
+from wa_hub.fileio import read_text
 
 
 def read_lines(path: str | Path) -> list[str]:
@@ -16,13 +17,7 @@ def read_lines(path: str | Path) -> list[str]:
     end and the empty string after the final newline.
     """
     p = Path(path)
-    if not p.is_file():
-        raise UsageError(f"{p}: no such file")
-    try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError as e:
-        line = p.read_bytes()[: e.start].count(b"\n") + 1
-        raise MalformedInputError(p, line, "UTF-8 text") from None
+    text = read_text(p)
     if text == "":
         return []
     lines = text.split("\n")

@@ -21,7 +21,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from wa_hub.errors import MalformedInputError, UsageError, WaHubError
+from wa_hub.errors import MalformedInputError, WaHubError
+from wa_hub.fileio import read_text
 from wa_hub.metrics._m2_edits import GoldEdit, count_matches, same_ignoring_whitespace_casing
 from wa_hub.metrics._m2_fast import best_edit_seqs
 
@@ -86,13 +87,7 @@ def parse_m2_block(block: str, where: str = "gold_m2", first_line: int = 1) -> l
 def read_m2_blocks(path: str | Path) -> list[str]:
     """A gold M2 file -> one block per sentence (its `S` line and `A` lines), checking every line."""
     p = Path(path)
-    if not p.is_file():
-        raise UsageError(f"{p}: no such file")
-    try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError as e:
-        bad_line = p.read_bytes()[: e.start].count(b"\n") + 1
-        raise MalformedInputError(p, bad_line, "UTF-8 text") from None
+    text = read_text(p)
     blocks: list[str] = []
     current: list[str] = []
     start_line = 1
@@ -194,13 +189,7 @@ def m2(
 def read_hypotheses(path: str | Path) -> list[str]:
     """One hypothesis a line, split on "\\n" only (as the official scorer reads them)."""
     p = Path(path)
-    if not p.is_file():
-        raise UsageError(f"{p}: no such file")
-    try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError as e:
-        bad_line = p.read_bytes()[: e.start].count(b"\n") + 1
-        raise MalformedInputError(p, bad_line, "UTF-8 text") from None
+    text = read_text(p)
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
