@@ -140,6 +140,18 @@ def load_bench_spec(name_or_path: str | Path = "writing-bench") -> BenchSpec:
 # --- shared helpers -----------------------------------------------------------------------------------
 
 
+def _raw_dir(raw_dir: str | Path | None, sample: bool) -> Path:
+    """The raw folder to read: the given one, or the shipped samples with --sample."""
+    if raw_dir is None:
+        if not sample:
+            raise UsageError("--raw-dir is required (or pass --sample to build from the shipped samples)")
+        raw_dir = sample_raw_dir()
+    raw = Path(raw_dir)
+    if not raw.is_dir():
+        raise UsageError(f"raw dir {raw} does not exist")
+    return raw
+
+
 def _check_version(version: str) -> str:
     v = version[1:] if version.startswith("v") else version
     if not _SEMVER.match(v):
@@ -278,13 +290,7 @@ def build_data(
 
     version = _check_version(version)
     s = load_data_spec(spec)
-    if raw_dir is None:
-        if not sample:
-            raise UsageError("--raw-dir is required (or pass --sample to build from the shipped samples)")
-        raw_dir = sample_raw_dir()
-    raw = Path(raw_dir)
-    if not raw.is_dir():
-        raise UsageError(f"raw dir {raw} does not exist")
+    raw = _raw_dir(raw_dir, sample)
     seed = s.seed if seed is None else seed
     task_counts: dict[str, int] = {}
     for task in s.tasks:
@@ -459,13 +465,7 @@ def build_bench(
 
     version = _check_version(version)
     s = load_bench_spec(spec)
-    if raw_dir is None:
-        if not sample:
-            raise UsageError("--raw-dir is required (or pass --sample to build from the shipped samples)")
-        raw_dir = sample_raw_dir()
-    raw = Path(raw_dir)
-    if not raw.is_dir():
-        raise UsageError(f"raw dir {raw} does not exist")
+    raw = _raw_dir(raw_dir, sample)
     sources = list(dict.fromkeys(get_source(x.source, "test") for x in s.sets.values()))
     require_files(raw, sources)
 
