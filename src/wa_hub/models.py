@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,13 +35,19 @@ def cache_dir() -> Path:
     return Path(os.environ.get("WA_HUB_CACHE", Path.home() / ".cache" / "wa-hub"))
 
 
-def _publish_dir(tmp: Path, final: Path) -> Path:
-    """Rename a finished temp dir into place; if another process won the race, keep theirs."""
+def _build_cached(final: Path, build: Callable[[Path], Any]) -> Path:
+    """Build a cache entry in a temp dir beside `final`, then rename it into place.
+
+    A failed build leaves nothing; if another process finished the same entry first, keep theirs.
+    """
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=final.parent))
     try:
+        build(tmp)
         tmp.rename(final)
-    except OSError:
+    except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
-        if not final.exists():
+        if not (final / "config.json").exists():
             raise
     return final
 
@@ -75,19 +82,15 @@ def smollm2_dir() -> Path:
         return final
     from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
 
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".smollm2-", dir=final.parent))
-    try:
+    def convert(tmp: Path) -> None:
         tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
         model = AutoModelForCausalLM.from_pretrained(
             gguf.parent, gguf_file=gguf.name, quantization_config=GgufConfig(dequantize=True)
         )
         model.save_pretrained(tmp)
         tok.save_pretrained(tmp)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return _publish_dir(tmp, final)
+
+    return _build_cached(final, convert)
 
 
 # --- tiny random Llama ---------------------------------------------------------------------------------
@@ -158,14 +161,7 @@ def tiny_dir() -> Path:
     final = cache_dir() / "models" / f"tiny-llama-v{TINY_VERSION}"
     if (final / "config.json").exists():
         return final
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".tiny-", dir=final.parent))
-    try:
-        build_tiny_model(tmp)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return _publish_dir(tmp, final)
+    return _build_cached(final, build_tiny_model)
 
 
 # --- resolving and loading -----------------------------------------------------------------------------
