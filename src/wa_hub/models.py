@@ -44,8 +44,12 @@ def _build_cached(final: Path, build: Callable[[Path], Any]) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=final.parent))
     try:
         build(tmp)
-        tmp.rename(final)
     except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    try:
+        tmp.rename(final)
+    except OSError:
         shutil.rmtree(tmp, ignore_errors=True)
         if not (final / "config.json").exists():
             raise
