@@ -28,9 +28,11 @@ from wa_hub.errors import WaHubError
 VERSION = "0.1.0"
 ORG = "demo"
 
-# What the demo trains, per model choice: a shipped recipe (both fit in a few CPU minutes) and overrides.
+# What the demo trains, per model choice: a shipped recipe and overrides. One epoch of SmolLM2 over the
+# 188 sample rows (12 steps, 2-3 CPU minutes) already puts it far ahead of the untuned model on the grammar
+# sets; the recipe's two epochs double the time for little more.
 DEMO_TRAINING: dict[str, tuple[str, list[str]]] = {
-    "smollm2": ("smollm2-lora", []),
+    "smollm2": ("smollm2-lora", ["training.num_epochs=1"]),
     "tiny": ("tiny-cpu", []),
 }
 
