@@ -144,6 +144,15 @@ def test_bad_inputs(bench_dir: Path, tmp_path: Path) -> None:
         evaluate("-", tmp_path, tmp_path / "r.json", predictions_from="references", sets="sts")
 
 
+def test_missing_bench_folder_fails_before_loading_the_model(tmp_path: Path, monkeypatch: Any) -> None:
+    def no_model(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the model was loaded before the benchmark was checked")
+
+    monkeypatch.setattr("wa_hub.evaluate.run.load_model", no_model)
+    with pytest.raises(UsageError, match="no such folder"):
+        evaluate("tiny:llama", str(tmp_path / "missing-bench"), tmp_path / "r.json")
+
+
 def test_cli_evaluate_and_report(bench_dir: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     out = tmp_path / "refs" / "results.json"

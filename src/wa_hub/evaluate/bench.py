@@ -31,6 +31,15 @@ def is_local(bench: str) -> bool:
     return Path(bench).exists()
 
 
+def check_bench(bench: str) -> None:
+    """Fail before any model is loaded when --bench is a path that does not exist (not a Hub id)."""
+    if not is_local(bench) and (bench.startswith(("/", ".", "~")) or bench.count("/") > 1):
+        raise UsageError(
+            f"--bench {bench}: no such folder; expected a `wa-hub build-bench` folder "
+            "or a Hub dataset id ORG/NAME"
+        )
+
+
 def load_set(bench: str, config: str, revision: str | None = None) -> list[dict[str, Any]]:
     """The rows of one benchmark set (split `test`) as plain dicts, in benchmark order."""
     import datasets

@@ -110,6 +110,7 @@ def evaluate(
         raise UsageError(f"--max-new-tokens must be at least 1, got {max_new_tokens}")
     if predictions_from is not None and predictions_from not in PREDICTIONS_FROM:
         raise UsageError(f"--predictions-from must be one of {', '.join(PREDICTIONS_FROM)}")
+    bench_mod.check_bench(bench)
     out = Path(out)
     pred_dir = out.parent / "predictions"
     state = PartialState()
