@@ -9,14 +9,12 @@ scores and writes results.json (atomically, at the end). One process works witho
 from __future__ import annotations
 
 import datetime as _dt
-import importlib.metadata
-import platform
 import statistics
 import time
 from pathlib import Path
 from typing import Any
 
-from wa_hub import __version__
+from wa_hub import __version__, provenance
 from wa_hub.errors import UsageError
 from wa_hub.evaluate import bench as bench_mod
 from wa_hub.evaluate import predictions as pred_mod
@@ -32,13 +30,7 @@ LIBRARIES = ("torch", "transformers", "peft", "accelerate", "datasets", "sacrebl
 
 def library_versions() -> dict[str, str | None]:
     """Installed versions of the libraries that shape generation and scores."""
-    out: dict[str, str | None] = {"python": platform.python_version()}
-    for name in LIBRARIES:
-        try:
-            out[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            out[name] = None
-    return out
+    return provenance.library_versions(LIBRARIES)
 
 
 def _model_info(info: dict[str, Any]) -> dict[str, Any]:

@@ -15,12 +15,12 @@ import shutil
 import subprocess
 import time
 from collections.abc import Sequence
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from wa_hub.errors import UsageError
 from wa_hub.fileio import write_json
+from wa_hub.provenance import library_versions
 from wa_hub.train.launch import (
     LaunchPlan,
     in_launched_process,
@@ -75,13 +75,8 @@ def _check_output_dir(out: Path, resume: bool, overwrite: bool) -> Path | None:
 
 
 def versions() -> dict[str, str | None]:
-    out: dict[str, str | None] = {"python": platform.python_version()}
-    for name in _VERSIONED:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = None
-    return out
+    """Installed versions of the libraries that shape training."""
+    return library_versions(_VERSIONED)
 
 
 def git_commit() -> dict[str, Any]:
@@ -328,14 +323,15 @@ def _train_in_process(
         (staging / VERIFIED_MARKER).unlink(missing_ok=True)
         _publish_final(staging, out, rec.model.name)
         base_revision = rec.model.revision or getattr(model.config, "_commit_hash", None)
+        git = git_commit()
         run = {
             "method": rec.method,
             "base_model": {"name": rec.model.name, "source": rec.model.source, "revision": base_revision},
             "recipe": rec.resolved(),
             "dataset": dataset_info,
             "versions": versions(),
-            "git_commit": git_commit()["commit"],
-            "git_dirty": git_commit()["dirty"],
+            "git_commit": git["commit"],
+            "git_dirty": git["dirty"],
             "seed": rec.training.seed,
             "wall_time_s": round(time.time() - started, 2),
             "final_loss": _final_loss(trainer.state.log_history),
