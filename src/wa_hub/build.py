@@ -10,7 +10,6 @@ instances keyed by task and source, and rows keep their source-file order.
 
 from __future__ import annotations
 
-import hashlib
 import random
 import re
 from collections.abc import Iterator
@@ -23,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from wa_hub import __version__
 from wa_hub.errors import UsageError, WaHubError
-from wa_hub.fileio import atomic_dir, write_json
+from wa_hub.fileio import atomic_dir, sha256_file, write_json
 from wa_hub.prompts import PROMPT_INPUT, PROMPT_NO_INPUT, TASK_PROMPTS, TASKS, task_prompt
 from wa_hub.resources import resource
 from wa_hub.sources.example import Example
@@ -157,14 +156,6 @@ def _check_version(version: str) -> str:
     if not _SEMVER.match(v):
         raise UsageError(f"--version must look like X.Y.Z (e.g. 1.0.0), got {version!r}")
     return v
-
-
-def sha256_file(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _raw_hashes(raw_dir: Path, sources: list[Source]) -> dict[str, str]:

@@ -7,7 +7,6 @@ behind a licence agreement are never downloaded; the report says how to get them
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -20,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wa_hub.errors import WaHubError
-from wa_hub.fileio import write_json
+from wa_hub.fileio import sha256_file, write_json
 from wa_hub.sources.registry import RawFile, Source
 
 LOCK_NAME = "sources.lock.json"
@@ -39,14 +38,6 @@ class FetchReport:
         for key, how in self.manual:
             out.append(f"manual  {key}: {how}")
         return out
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _read_lock(raw_dir: Path) -> dict[str, dict[str, str]]:
@@ -118,9 +109,10 @@ def _fetch_file(source: Source, rf: RawFile, dest: Path, archives: dict[str, Pat
         else:
             assert rf.url is not None
             _download(rf.url, part)
-        if rf.sha256 and _sha256(part) != rf.sha256:
+        got = sha256_file(part) if rf.sha256 else None
+        if rf.sha256 and got != rf.sha256:
             raise WaHubError(
-                f"{rf.origin}: sha256 {_sha256(part)} does not match the pinned {rf.sha256}; the published "
+                f"{rf.origin}: sha256 {got} does not match the pinned {rf.sha256}; the published "
                 "file changed or the download is corrupt"
             )
         os.replace(part, dest)
@@ -157,15 +149,15 @@ def fetch_sources(
             dest.parent.mkdir(parents=True, exist_ok=True)
             try:
                 if dest.is_file() and not force:
-                    _verify(dest, rf, lock.get(key, {}).get("sha256"))
+                    digest = _verify(dest, rf, lock.get(key, {}).get("sha256"))
                     report.present.append(key)
                 else:
                     _fetch_file(s, rf, dest, archives, Path(scratch))
                     report.fetched.append(key)
-                    _verify(dest, rf, None if force else lock.get(key, {}).get("sha256"))
-                lock.setdefault(key, {"sha256": _sha256(dest), "from": rf.origin})
+                    digest = _verify(dest, rf, None if force else lock.get(key, {}).get("sha256"))
+                lock.setdefault(key, {"sha256": digest, "from": rf.origin})
                 if force:
-                    lock[key] = {"sha256": _sha256(dest), "from": rf.origin}
+                    lock[key] = {"sha256": digest, "from": rf.origin}
             except WaHubError as e:
                 how = s.url if not rf.origin else f"download {rf.origin} by hand to {dest}"
                 failures.append(f"{s.key} ({key}): {e}\n      to do it manually: {how}")
@@ -180,9 +172,12 @@ def fetch_sources(
     return report
 
 
-def _verify(path: Path, rf: RawFile, locked: str | None) -> None:
-    """A present file must match its pinned sha256, or the one recorded when it was first fetched."""
-    got = _sha256(path)
+def _verify(path: Path, rf: RawFile, locked: str | None) -> str:
+    """A present file must match its pinned sha256, or the one recorded when it was first fetched.
+
+    Returns the file's sha256, for the lock file.
+    """
+    got = sha256_file(path)
     if rf.sha256 and got != rf.sha256:
         raise WaHubError(
             f"{path}: sha256 {got} does not match the pinned {rf.sha256} (the published file); "
@@ -193,3 +188,4 @@ def _verify(path: Path, rf: RawFile, locked: str | None) -> None:
             f"{path}: sha256 {got} differs from {locked} recorded in {LOCK_NAME} when it was first fetched; "
             "if the new file is right, fetch with --force to record it"
         )
+    return got
