@@ -23,6 +23,7 @@ HYP = typer.Option(..., "--hyp", help="System output: one sentence a line, in th
 SOURCE = typer.Option(..., "--source", help="Source sentences, one a line.")
 REFS = typer.Option(..., "--ref", help="A reference file, one sentence a line; repeat --ref for each one.")
 JSON = typer.Option(False, "--json", help="Print one JSON object instead of the summary.")
+BETA = typer.Option(0.5, "--beta", help="Weight of recall in F (0.5: precision counts twice).")
 
 
 def _need_file(path: Path) -> None:
@@ -98,7 +99,7 @@ def _show(result: dict[str, Any], as_json: bool, files: dict[str, Any]) -> None:
 def m2_cmd(
     gold: Path = GOLD,
     hyp: Path = HYP_M2,
-    beta: float = typer.Option(0.5, "--beta", help="Weight of recall in F (0.5: precision counts twice)."),
+    beta: float = BETA,
     max_unchanged_words: int = typer.Option(
         2, "--max-unchanged-words", help="Unchanged words an edit may span."
     ),
@@ -118,7 +119,7 @@ def m2_cmd(
 def errant_cmd(
     gold: Path = GOLD,
     hyp: Path = HYP_M2,
-    beta: float = typer.Option(0.5, "--beta", help="Weight of recall in F (0.5: precision counts twice)."),
+    beta: float = BETA,
     tokenize: bool = typer.Option(
         False, "--tokenize", help="Tokenize the hypotheses with spaCy first (for raw, untokenized output)."
     ),
