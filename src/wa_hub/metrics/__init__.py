@@ -36,6 +36,8 @@ class Metric:
     inputs: str  # "m2" (hypotheses + gold M2 blocks) | "refs" (sources + references + hypotheses)
     headline: str  # the key `score` repeats
     description: str
+    label: str = ""  # display name: M2, ERRANT, GLEU, SARI
+    higher_is_better: bool = True
 
     def load(self) -> Callable[..., dict[str, Any]]:
         fn: Callable[..., dict[str, Any]] = getattr(importlib.import_module(self.module), self.function)
@@ -46,7 +48,13 @@ METRICS: dict[str, Metric] = {
     m.name: m
     for m in (
         Metric(
-            "m2", "wa_hub.metrics.m2", "m2", "m2", "f0.5", "M2 scorer F0.5 (Dahlmeier & Ng 2012; CoNLL-2014)"
+            "m2",
+            "wa_hub.metrics.m2",
+            "m2",
+            "m2",
+            "f0.5",
+            "M2 scorer F0.5 (Dahlmeier & Ng 2012; CoNLL-2014)",
+            "M2",
         ),
         Metric(
             "errant",
@@ -55,6 +63,7 @@ METRICS: dict[str, Metric] = {
             "m2",
             "f0.5",
             "ERRANT span-based correction F0.5 (Bryant et al. 2017; BEA-2019)",
+            "ERRANT",
         ),
         Metric(
             "gleu",
@@ -63,9 +72,16 @@ METRICS: dict[str, Metric] = {
             "refs",
             "score",
             "GEC-GLEU (Napoles et al. 2015/2016; JFLEG)",
+            "GLEU",
         ),
         Metric(
-            "sari", "wa_hub.metrics.sari", "sari", "refs", "score", "SARI (Xu et al. 2016), EASSE corpus_sari"
+            "sari",
+            "wa_hub.metrics.sari",
+            "sari",
+            "refs",
+            "score",
+            "SARI (Xu et al. 2016), EASSE corpus_sari",
+            "SARI",
         ),
     )
 }
