@@ -14,6 +14,7 @@ import random
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,15 +23,27 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from wa_hub import __version__
 from wa_hub.errors import UsageError, WaHubError
-from wa_hub.fileio import atomic_dir, sha256_file, write_json
+from wa_hub.fileio import atomic_dir, sha256_file
 from wa_hub.prompts import PROMPT_INPUT, PROMPT_NO_INPUT, TASK_PROMPTS, TASKS, task_prompt
 from wa_hub.resources import resource
+from wa_hub.schema import (
+    BenchManifest,
+    BenchRow,
+    ConfigEntry,
+    InstructionManifest,
+    InstructionRow,
+    Manifest,
+    Record,
+    Split,
+    TaskPartUsed,
+    arrow_schema,
+    columns,
+    write_model,
+)
 from wa_hub.sources.example import Example
 from wa_hub.sources.registry import Source, get_source, require_files
-from wa_hub.study import BENCH_SETS
+from wa_hub.study import BENCH_SETS, BenchSet
 
-DATA_COLUMNS = ("id", "task", "instruction", "input", "output", "source")
-BENCH_COLUMNS = ("id", "set", "task", "instruction", "input", "references", "metric", "m2")
 DEFAULT_VERSION = "1.0.0"
 DEFAULT_DATA_OUT = Path("build/writing-instruct")
 DEFAULT_BENCH_OUT = Path("build/writing-bench")
@@ -136,7 +149,7 @@ def load_bench_spec(name_or_path: str | Path = "writing-bench") -> BenchSpec:
     return spec
 
 
-# --- shared helpers -----------------------------------------------------------------------------------
+# --- shared steps -------------------------------------------------------------------------------------
 
 
 def _raw_dir(raw_dir: str | Path | None, sample: bool) -> Path:
@@ -169,7 +182,8 @@ def _raw_hashes(raw_dir: Path, sources: list[Source]) -> dict[str, str]:
 
 
 @contextmanager
-def _progress(enabled: bool) -> Iterator[Any]:
+def _progress(enabled: bool, description: str, total: int) -> Iterator[Any]:
+    """A rich progress bar on stderr (one task), or a no-op one; yields `(bar, task)`."""
     from rich.console import Console
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -183,24 +197,41 @@ def _progress(enabled: bool) -> Iterator[Any]:
         disable=not enabled,
         transient=False,
     ) as bar:
-        yield bar
+        yield bar, bar.add_task(description, total=total)
 
 
-def _write_parquet(
-    path: Path, rows: list[dict[str, Any]], columns: tuple[str, ...], list_cols: set[str]
-) -> None:
+def _write_parquet(path: Path, rows: list[Record], model: type[Record]) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    fields = [
-        pa.field(c, pa.list_(pa.string()) if c in list_cols else pa.string(), nullable=False) for c in columns
-    ]
-    schema = pa.schema(fields)
+    schema = arrow_schema(model)
     table = pa.table(
-        {c: pa.array([r[c] for r in rows], type=schema.field(c).type) for c in columns}, schema=schema
+        {c: pa.array([getattr(r, c) for r in rows], type=schema.field(c).type) for c in columns(model)},
+        schema=schema,
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(table, path, compression="zstd", row_group_size=50_000)
+
+
+def _configs(rows: dict[str, list[Any]], split: Split, default: str) -> list[ConfigEntry]:
+    return [ConfigEntry(name=c, split=split, rows=len(r), default=c == default) for c, r in rows.items()]
+
+
+def write_dataset_folder(
+    out: str | Path,
+    manifest: Manifest,
+    rows: dict[str, list[Any]],
+    row_model: type[Record],
+    card: str,
+    overwrite: bool = False,
+) -> Path:
+    """Parquet per config (`manifest.configs`), manifest.json and the card, built aside and renamed in."""
+    with atomic_dir(out, overwrite=overwrite) as tmp:
+        for c in manifest.configs:
+            _write_parquet(tmp / c.file, rows[c.name], row_model)
+        write_model(tmp / "manifest.json", manifest)
+        (tmp / "README.md").write_text(card, encoding="utf-8")
+    return Path(out)
 
 
 def _front_matter(configs: list[str], split: str, default: str, extra: dict[str, Any]) -> str:
@@ -230,6 +261,21 @@ def _render_card(template: str, context: dict[str, Any]) -> str:
     return env.get_template(path.name).render(**context)
 
 
+def _size_category(n: int) -> str:
+    for limit, name in [
+        (1_000, "n<1K"),
+        (10_000, "1K<n<10K"),
+        (100_000, "10K<n<100K"),
+        (1_000_000, "100K<n<1M"),
+    ]:
+        if n < limit:
+            return name
+    return "1M<n<10M"
+
+
+# --- build-data ---------------------------------------------------------------------------------------
+
+
 def _scaled(parts: list[TaskPart], total: int) -> list[int]:
     """Split `total` over the parts in proportion to their `rows` (remainder to the last part)."""
     base = sum(p.rows for p in parts)
@@ -245,18 +291,133 @@ def _pick(examples: list[Example], n: int, seed: int, key: str) -> list[Example]
     return [examples[i] for i in idx]
 
 
-def _data_row(e: Example) -> dict[str, Any]:
-    return {
-        "id": e.id,
-        "task": e.task,
-        "instruction": e.instruction or task_prompt(e.task),
-        "input": e.input,
-        "output": e.output,
-        "source": e.source,
-    }
+def _data_row(e: Example) -> InstructionRow:
+    return InstructionRow(
+        id=e.id,
+        task=e.task,
+        instruction=e.instruction or task_prompt(e.task),
+        input=e.input,
+        output=e.output,
+        source=e.source,
+    )
 
 
-# --- build-data ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _DataPlan:
+    """What build-data will read and how many rows it takes, checked before any file is read."""
+
+    spec: DataSpec
+    raw: Path
+    seed: int
+    sample: bool
+    task_counts: dict[str, int]
+    generic_rows: int | None
+    train_sources: list[Source]
+    generic: list[tuple[GenericPart, Source]]  # present on disk
+
+
+def _plan_data(
+    raw_dir: str | Path | None,
+    spec: str | Path,
+    seed: int | None,
+    per_task: int | None,
+    generic: int | None,
+    sample: bool,
+) -> _DataPlan:
+    s = load_data_spec(spec)
+    raw = _raw_dir(raw_dir, sample)
+    task_counts: dict[str, int] = {}
+    for task in s.tasks:
+        default = (s.sample.tasks.get(task, s.sample.per_task)) if sample else s.per_task
+        task_counts[task] = default if per_task is None else per_task
+        if task_counts[task] <= 0:
+            raise UsageError(f"--per-task must be positive, got {task_counts[task]}")
+    generic_n = generic if generic is not None else (s.sample.generic if sample else None)
+    if generic_n is not None and generic_n < 0:
+        raise UsageError(f"--generic must be >= 0, got {generic_n}")
+    train_sources = list(dict.fromkeys(get_source(p.source, "train") for ps in s.tasks.values() for p in ps))
+    gen_parts = [(g, get_source(g.source, "generic")) for g in s.generic]
+    require_files(raw, train_sources + [src for g, src in gen_parts if not g.optional])
+    present = [(g, src) for g, src in gen_parts if all(p.is_file() for p in src.paths(raw))]
+    return _DataPlan(
+        spec=s,
+        raw=raw,
+        seed=s.seed if seed is None else seed,
+        sample=sample,
+        task_counts=task_counts,
+        generic_rows=generic_n,
+        train_sources=train_sources,
+        generic=present,
+    )
+
+
+def _task_rows(
+    plan: _DataPlan, advance: Any
+) -> tuple[dict[str, list[InstructionRow]], dict[str, list[TaskPartUsed]]]:
+    """Each writing task's rows: a seeded pick from each of its sources, in the spec's proportions."""
+    from wa_hub.sources.load import train_examples_by_task
+
+    s, raw, seed = plan.spec, plan.raw, plan.seed
+    configs: dict[str, list[InstructionRow]] = {}
+    parts_used: dict[str, list[TaskPartUsed]] = {}
+    cache: dict[tuple[str, str], list[Example]] = {}
+    for task, parts in s.tasks.items():
+        rows: list[InstructionRow] = []
+        parts_used[task] = []
+        for part, n in zip(parts, _scaled(parts, plan.task_counts[task]), strict=True):
+            src = get_source(part.source, "train")
+            advance(f"reading {src.id} ({task})")
+            key = (src.id, task)
+            if key not in cache:  # a source read once for all its tasks (IteraTeR feeds three)
+                wanted = [t for t, ps in s.tasks.items() if any(p.source == src.id for p in ps)]
+                for t, exs in train_examples_by_task(src, raw, wanted, seed).items():
+                    cache[(src.id, t)] = exs
+            pool = cache.pop(key)
+            if len(pool) < n:
+                raise WaHubError(
+                    f"source {src.id} has {len(pool)} usable {task} rows under {raw / src.id}, "
+                    f"but {n} were requested; pass a smaller --per-task or check the raw files"
+                )
+            rows += [_data_row(e) for e in _pick(pool, n, seed, f"{task}:{src.id}")]
+            parts_used[task].append(TaskPartUsed(source=src.id, rows=n, available=len(pool)))
+        configs[task] = rows
+    return configs, parts_used
+
+
+def _generic_rows(plan: _DataPlan, advance: Any) -> tuple[dict[str, list[InstructionRow]], list[str]]:
+    """Each present generic source (Alpaca, and its GPT-4 variant when present): all rows or a pick."""
+    from wa_hub.sources.load import train_examples
+
+    configs: dict[str, list[InstructionRow]] = {}
+    warnings: list[str] = []
+    n = plan.generic_rows
+    for g, src in plan.generic:
+        advance(f"reading {src.id}")
+        pool = train_examples(src, plan.raw, "generic", plan.seed)
+        if n is None and g.expected_rows is not None and len(pool) != g.expected_rows and not plan.sample:
+            warnings.append(f"{src.id} has {len(pool)} rows; the study used {g.expected_rows}")
+        if n is not None and n > len(pool):
+            raise WaHubError(
+                f"source {src.id} has {len(pool)} rows under {plan.raw / src.id}, but --generic {n} "
+                "was requested"
+            )
+        chosen = pool if n is None else _pick(pool, n, plan.seed, f"generic:{src.id}")
+        configs[g.config] = [_data_row(e) for e in chosen]
+    return configs, warnings
+
+
+def _data_configs(
+    tasks: dict[str, list[InstructionRow]], generic: dict[str, list[InstructionRow]]
+) -> dict[str, list[InstructionRow]]:
+    """All configs in card order: writing, generic, mixed, one per task, then the GPT-4 variants."""
+    writing = [r for rows in tasks.values() for r in rows]
+    found: dict[str, list[InstructionRow]] = {"writing": writing, **tasks}
+    for config, rows in generic.items():
+        found[config] = rows
+        found["mixed" + config[len("generic") :]] = writing + rows
+    order = ["writing", "generic", "mixed", *tasks, "generic-gpt4", "mixed-gpt4"]
+    order += [c for c in found if c not in order]
+    return {c: found[c] for c in order if c in found}
 
 
 def build_data(
@@ -276,164 +437,126 @@ def build_data(
 
     `raw_dir=None` with `sample=True` reads the sample raw files shipped in the package. `per_task`,
     `generic` and `seed` override the spec (in sample mode, the spec's `sample:` counts are the defaults).
+    Steps: plan (validate options, check every file is there), read each task's sources and pick rows,
+    read the generic sources, assemble the configs, hash the raw files, write the folder.
     """
-    from wa_hub.sources.load import train_examples, train_examples_by_task
-
     version = _check_version(version)
-    s = load_data_spec(spec)
-    raw = _raw_dir(raw_dir, sample)
-    seed = s.seed if seed is None else seed
-    task_counts: dict[str, int] = {}
-    for task in s.tasks:
-        default = (s.sample.tasks.get(task, s.sample.per_task)) if sample else s.per_task
-        task_counts[task] = default if per_task is None else per_task
-        if task_counts[task] <= 0:
-            raise UsageError(f"--per-task must be positive, got {task_counts[task]}")
-    generic_n = generic if generic is not None else (s.sample.generic if sample else None)
-    if generic_n is not None and generic_n < 0:
-        raise UsageError(f"--generic must be >= 0, got {generic_n}")
+    plan = _plan_data(raw_dir, spec, seed, per_task, generic, sample)
+    n_steps = sum(len(p) for p in plan.spec.tasks.values()) + len(plan.generic) + 2
+    with _progress(progress, "building writing-instruct", n_steps) as (bar, step):
 
-    train_sources = [get_source(p.source, "train") for parts in s.tasks.values() for p in parts]
-    train_sources = list(dict.fromkeys(train_sources))
-    gen_parts = [(g, get_source(g.source, "generic")) for g in s.generic]
-    required = train_sources + [src for g, src in gen_parts if not g.optional]
-    require_files(raw, required)
-    present_generic = [(g, src) for g, src in gen_parts if all(p.is_file() for p in src.paths(raw))]
+        def advance(description: str) -> None:
+            bar.update(step, description=description, advance=1)
 
-    configs: dict[str, list[dict[str, Any]]] = {}
-    parts_used: dict[str, list[dict[str, Any]]] = {}
-    warnings: list[str] = []
-    cache: dict[tuple[str, str], list[Example]] = {}
-    n_steps = sum(len(p) for p in s.tasks.values()) + len(present_generic) + 2
-    with _progress(progress) as bar:
-        step = bar.add_task("building writing-instruct", total=n_steps)
-        writing: list[dict[str, Any]] = []
-        for task, parts in s.tasks.items():
-            rows: list[dict[str, Any]] = []
-            parts_used[task] = []
-            for part, n in zip(parts, _scaled(parts, task_counts[task]), strict=True):
-                src = get_source(part.source, "train")
-                bar.update(step, description=f"reading {src.id} ({task})")
-                key = (src.id, task)
-                if key not in cache:
-                    wanted = [t for t, ps in s.tasks.items() if any(p.source == src.id for p in ps)]
-                    for t, exs in train_examples_by_task(src, raw, wanted, seed).items():
-                        cache[(src.id, t)] = exs
-                pool = cache.pop(key)
-                if len(pool) < n:
-                    raise WaHubError(
-                        f"source {src.id} has {len(pool)} usable {task} rows under {raw / src.id}, "
-                        f"but {n} were requested; pass a smaller --per-task or check the raw files"
-                    )
-                rows += [_data_row(e) for e in _pick(pool, n, seed, f"{task}:{src.id}")]
-                parts_used[task].append({"source": src.id, "rows": n, "available": len(pool)})
-                bar.advance(step)
-            configs[task] = rows
-            writing += rows
-        configs["writing"] = writing
-        for g, src in present_generic:
-            bar.update(step, description=f"reading {src.id}")
-            pool = train_examples(src, raw, "generic", seed)
-            if (
-                generic_n is None
-                and g.expected_rows is not None
-                and len(pool) != g.expected_rows
-                and not sample
-            ):
-                warnings.append(f"{src.id} has {len(pool)} rows; the study used {g.expected_rows}")
-            if generic_n is not None and generic_n > len(pool):
-                raise WaHubError(
-                    f"source {src.id} has {len(pool)} rows under {raw / src.id}, but --generic {generic_n} "
-                    "was requested"
-                )
-            chosen = pool if generic_n is None else _pick(pool, generic_n, seed, f"generic:{src.id}")
-            rows = [_data_row(e) for e in chosen]
-            configs[g.config] = rows
-            suffix = g.config[len("generic") :]
-            configs[f"mixed{suffix}"] = writing + rows
-            bar.advance(step)
-        order = ["writing", "generic", "mixed", *s.tasks, "generic-gpt4", "mixed-gpt4"]
-        order += [c for c in configs if c not in order]
-        names = [c for c in order if c in configs]
-
-        used_sources = train_sources + [src for _, src in present_generic]
-        bar.update(step, description="hashing raw files")
-        hashes = _raw_hashes(raw, used_sources)
-        bar.advance(step)
-        counts = {c: len(configs[c]) for c in names}
-        manifest = {
-            "name": s.name,
-            "kind": "instruction-data",
-            "version": version,
-            "wa_hub_version": __version__,
-            "builder": s.model_dump(),
-            "seed": seed,
-            "sample": sample,
-            "per_task": task_counts,
-            "generic_rows": generic_n,
-            "parts": parts_used,
-            "raw_files": hashes,
-            "counts": counts,
-            "columns": list(DATA_COLUMNS),
-            "warnings": warnings,
-        }
-        bar.update(step, description="writing Parquet")
-        with atomic_dir(out, overwrite=overwrite) as tmp:
-            for c in names:
-                _write_parquet(
-                    tmp / "data" / c / "train-00000-of-00001.parquet", configs[c], DATA_COLUMNS, set()
-                )
-            write_json(tmp / "manifest.json", manifest)
-            card = _render_card(
-                "dataset.md.j2",
-                {
-                    "front_matter": _front_matter(
-                        names,
-                        "train",
-                        "mixed",
-                        {
-                            "pretty_name": s.pretty_name,
-                            "language": ["en"],
-                            "license": "other",
-                            "license_name": "mixed-non-commercial",
-                            "task_categories": ["text-generation"],
-                            "tags": ["writing-assistance", "instruction-tuning", "alpaca", "wa-hub"],
-                            "size_categories": [_size_category(max(counts.values(), default=0))],
-                        },
-                    ),
-                    "spec": s,
-                    "version": version,
-                    "sample": sample,
-                    "seed": seed,
-                    "counts": counts,
-                    "configs": names,
-                    "parts": parts_used,
-                    "task_prompts": {t: task_prompt(t) for t in s.tasks},
-                    "sources": used_sources,
-                    "prompt_input": PROMPT_INPUT,
-                    "prompt_no_input": PROMPT_NO_INPUT,
-                    "wa_hub_version": __version__,
-                    "warnings": warnings,
-                },
-            )
-            (tmp / "README.md").write_text(card, encoding="utf-8")
-        bar.advance(step)
+        tasks, parts = _task_rows(plan, advance)
+        generic_configs, warnings = _generic_rows(plan, advance)
+        configs = _data_configs(tasks, generic_configs)
+        used_sources = plan.train_sources + [src for _, src in plan.generic]
+        advance("hashing raw files")
+        manifest = InstructionManifest(
+            name=plan.spec.name,
+            pretty_name=plan.spec.pretty_name,
+            version=version,
+            wa_hub_version=__version__,
+            builder=plan.spec.model_dump(),
+            seed=plan.seed,
+            sample=sample,
+            per_task=plan.task_counts,
+            generic_rows=plan.generic_rows,
+            parts=parts,
+            raw_files=_raw_hashes(plan.raw, used_sources),
+            configs=_configs(configs, "train", "mixed"),
+            columns=list(columns(InstructionRow)),
+            sources=[s.key for s in used_sources],
+            warnings=warnings,
+        )
+        advance("writing Parquet")
+        write_dataset_folder(
+            out, manifest, configs, InstructionRow, _data_card(manifest, plan.spec, used_sources), overwrite
+        )
     return Path(out)
 
 
-def _size_category(n: int) -> str:
-    for limit, name in [
-        (1_000, "n<1K"),
-        (10_000, "1K<n<10K"),
-        (100_000, "10K<n<100K"),
-        (1_000_000, "100K<n<1M"),
-    ]:
-        if n < limit:
-            return name
-    return "1M<n<10M"
+def _data_card(manifest: InstructionManifest, spec: DataSpec, sources: list[Source]) -> str:
+    names, counts = list(manifest.counts), manifest.counts
+    return _render_card(
+        "dataset.md.j2",
+        {
+            "front_matter": _front_matter(
+                names,
+                "train",
+                "mixed",
+                {
+                    "pretty_name": spec.pretty_name,
+                    "language": ["en"],
+                    "license": "other",
+                    "license_name": "mixed-non-commercial",
+                    "task_categories": ["text-generation"],
+                    "tags": ["writing-assistance", "instruction-tuning", "alpaca", "wa-hub"],
+                    "size_categories": [_size_category(max(counts.values(), default=0))],
+                },
+            ),
+            "spec": spec,
+            "version": manifest.version,
+            "sample": manifest.sample,
+            "seed": manifest.seed,
+            "counts": counts,
+            "configs": names,
+            "parts": manifest.parts,
+            "task_prompts": {t: task_prompt(t) for t in spec.tasks},
+            "sources": sources,
+            "prompt_input": PROMPT_INPUT,
+            "prompt_no_input": PROMPT_NO_INPUT,
+            "wa_hub_version": __version__,
+            "warnings": manifest.warnings,
+        },
+    )
 
 
 # --- build-bench --------------------------------------------------------------------------------------
+
+
+def _bench_rows(bs: BenchSet, examples: list[Example]) -> list[BenchRow]:
+    from wa_hub.metrics import get_metric
+
+    instruction = task_prompt(bs.task)
+    needs_m2 = get_metric(bs.metric).inputs == "m2"
+    return [
+        BenchRow(
+            id=e.id,
+            set=bs.config,
+            task=bs.task,
+            instruction=instruction,
+            input=e.input,
+            references=list(e.references),
+            metric=bs.metric,  # type: ignore[arg-type]
+            m2=e.m2 if needs_m2 else "",
+        )
+        for e in examples
+    ]
+
+
+def _read_bench_sets(
+    spec: BenchSpec, raw: Path, sample: bool, advance: Any
+) -> tuple[dict[str, list[BenchRow]], list[str]]:
+    """Every set's rows (the first `rows_per_set` with --sample) and how their sizes differ from Table 2."""
+    from wa_hub.sources.load import bench_examples
+
+    rows: dict[str, list[BenchRow]] = {}
+    mismatches: list[str] = []
+    for bs in BENCH_SETS:
+        x = spec.sets[bs.config]
+        src = get_source(x.source, "test")
+        advance(f"reading {bs.config} ({src.id})")
+        examples = bench_examples(src, raw, bs.config, bs.task, intent=x.intent, min_score=x.min_score)
+        if sample:
+            examples = examples[: spec.sample.rows_per_set]
+        elif len(examples) != bs.size:
+            mismatches.append(
+                f"{bs.config}: {len(examples)} rows from {raw / src.id}, the study's Table 2 has {bs.size}"
+            )
+        rows[bs.config] = _bench_rows(bs, examples)
+    return rows, mismatches
 
 
 def build_bench(
@@ -449,134 +572,93 @@ def build_bench(
 ) -> Path:
     """Build the ten-set benchmark folder at `out` and return its path.
 
-    Each set's size is checked against the study's Table 2 (wa_hub.study.BENCH_SETS) unless `sample`;
-    a mismatch is an error unless `allow_size_mismatch`, and then it is recorded in the manifest and card.
+    Steps: load the spec and check every raw file is there; read the ten sets; check each set's size
+    against the study's Table 2 (wa_hub.study.BENCH_SETS) unless `sample` (a mismatch is an error unless
+    `allow_size_mismatch`, and then it is recorded in the manifest and card); add `all`; write the folder.
     """
-    from wa_hub.sources.load import bench_examples
-
     version = _check_version(version)
     s = load_bench_spec(spec)
     raw = _raw_dir(raw_dir, sample)
     sources = list(dict.fromkeys(get_source(x.source, "test") for x in s.sets.values()))
     require_files(raw, sources)
+    with _progress(progress, "building writing-bench", len(BENCH_SETS) + 2) as (bar, step):
 
-    configs: dict[str, list[dict[str, Any]]] = {}
-    mismatches: list[str] = []
-    with _progress(progress) as bar:
-        step = bar.add_task("building writing-bench", total=len(BENCH_SETS) + 2)
-        for bs in BENCH_SETS:
-            x = s.sets[bs.config]
-            src = get_source(x.source, "test")
-            bar.update(step, description=f"reading {bs.config} ({src.id})")
-            examples = bench_examples(src, raw, bs.config, bs.task, intent=x.intent, min_score=x.min_score)
-            if sample:
-                examples = examples[: s.sample.rows_per_set]
-            elif len(examples) != bs.size:
-                mismatches.append(
-                    f"{bs.config}: {len(examples)} rows from {raw / src.id}, "
-                    f"the study's Table 2 has {bs.size}"
-                )
-            instruction = task_prompt(bs.task)
-            configs[bs.config] = [
-                {
-                    "id": e.id,
-                    "set": bs.config,
-                    "task": bs.task,
-                    "instruction": instruction,
-                    "input": e.input,
-                    "references": list(e.references),
-                    "metric": bs.metric,
-                    "m2": e.m2 if bs.metric in ("m2", "errant") else "",
-                }
-                for e in examples
-            ]
-            bar.advance(step)
+        def advance(description: str) -> None:
+            bar.update(step, description=description, advance=1)
+
+        rows, mismatches = _read_bench_sets(s, raw, sample, advance)
         if mismatches and not allow_size_mismatch:
             raise WaHubError(
-                "benchmark set sizes differ from the study's:\n  - "
-                + "\n  - ".join(mismatches)
-                + "\ncheck the raw files, or pass --allow-size-mismatch to build anyway"
+                "benchmark set sizes differ from the study's: "
+                + "; ".join(mismatches)
+                + "; check the raw files, or pass --allow-size-mismatch to build anyway"
             )
-        configs["all"] = [r for bs in BENCH_SETS for r in configs[bs.config]]
-        names = [bs.config for bs in BENCH_SETS] + ["all"]
-        bar.update(step, description="hashing raw files")
-        hashes = _raw_hashes(raw, sources)
-        bar.advance(step)
-        counts = {c: len(configs[c]) for c in names}
-        n_refs = {bs.config: sorted({len(r["references"]) for r in configs[bs.config]}) for bs in BENCH_SETS}
-        manifest = {
-            "name": s.name,
-            "kind": "benchmark",
-            "version": version,
-            "wa_hub_version": __version__,
-            "builder": s.model_dump(),
-            "sample": sample,
-            "raw_files": hashes,
-            "counts": counts,
-            "references_per_row": n_refs,
-            "size_mismatches": mismatches,
-            "columns": list(BENCH_COLUMNS),
+        configs: dict[str, list[BenchRow]] = {
+            **rows,
+            "all": [r for bs in BENCH_SETS for r in rows[bs.config]],
         }
-        bar.update(step, description="writing Parquet")
-        with atomic_dir(out, overwrite=overwrite) as tmp:
-            for c in names:
-                _write_parquet(
-                    tmp / "data" / c / "test-00000-of-00001.parquet",
-                    configs[c],
-                    BENCH_COLUMNS,
-                    {"references"},
-                )
-            write_json(tmp / "manifest.json", manifest)
-            card = _render_card(
-                "benchmark.md.j2",
-                {
-                    "front_matter": _front_matter(
-                        names,
-                        "test",
-                        "all",
-                        {
-                            "pretty_name": s.pretty_name,
-                            "language": ["en"],
-                            "license": "other",
-                            "license_name": "mixed-non-commercial",
-                            "task_categories": ["text-generation"],
-                            "tags": [
-                                "writing-assistance",
-                                "grammatical-error-correction",
-                                "simplification",
-                                "wa-hub",
-                            ],
-                            "size_categories": [_size_category(counts["all"])],
-                        },
-                    ),
-                    "sets": [
-                        {
-                            "set": bs,
-                            "rows": counts[bs.config],
-                            "refs": n_refs[bs.config],
-                            "source": get_source(s.sets[bs.config].source, "test"),
-                            "instruction": task_prompt(bs.task),
-                        }
-                        for bs in BENCH_SETS
-                    ],
-                    "sources": sources,
-                    "version": version,
-                    "sample": sample,
-                    "counts": counts,
-                    "mismatches": mismatches,
-                    "wa_hub_version": __version__,
-                    "paper_rows": _paper_rows(),
-                },
-            )
-            (tmp / "README.md").write_text(card, encoding="utf-8")
-        bar.advance(step)
+        advance("hashing raw files")
+        manifest = BenchManifest(
+            name=s.name,
+            pretty_name=s.pretty_name,
+            version=version,
+            wa_hub_version=__version__,
+            builder=s.model_dump(),
+            sample=sample,
+            raw_files=_raw_hashes(raw, sources),
+            configs=_configs(configs, "test", "all"),
+            columns=list(columns(BenchRow)),
+            sources=[src.key for src in sources],
+            references_per_row={c: sorted({len(r.references) for r in rows[c]}) for c in rows},
+            size_mismatches=mismatches,
+        )
+        advance("writing Parquet")
+        write_dataset_folder(out, manifest, configs, BenchRow, _bench_card(manifest, s, sources), overwrite)
     return Path(out)
 
 
-def _paper_rows() -> list[dict[str, Any]]:
-    """The study's Table 3 rows (wa_hub.paper.PAPER_ROWS) when that module exists, for the card."""
-    try:
-        from wa_hub.paper import PAPER_ROWS  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return []
-    return list(PAPER_ROWS)
+def _bench_card(manifest: BenchManifest, spec: BenchSpec, sources: list[Source]) -> str:
+    from wa_hub.paper import PAPER_ROWS
+
+    counts = manifest.counts
+    return _render_card(
+        "benchmark.md.j2",
+        {
+            "front_matter": _front_matter(
+                list(counts),
+                "test",
+                "all",
+                {
+                    "pretty_name": spec.pretty_name,
+                    "language": ["en"],
+                    "license": "other",
+                    "license_name": "mixed-non-commercial",
+                    "task_categories": ["text-generation"],
+                    "tags": [
+                        "writing-assistance",
+                        "grammatical-error-correction",
+                        "simplification",
+                        "wa-hub",
+                    ],
+                    "size_categories": [_size_category(counts["all"])],
+                },
+            ),
+            "sets": [
+                {
+                    "set": bs,
+                    "rows": counts[bs.config],
+                    "refs": manifest.references_per_row[bs.config],
+                    "source": get_source(spec.sets[bs.config].source, "test"),
+                    "instruction": task_prompt(bs.task),
+                }
+                for bs in BENCH_SETS
+            ],
+            "sources": sources,
+            "version": manifest.version,
+            "sample": manifest.sample,
+            "counts": counts,
+            "mismatches": manifest.size_mismatches,
+            "wa_hub_version": __version__,
+            "paper_rows": list(PAPER_ROWS),
+        },
+    )

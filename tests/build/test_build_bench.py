@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from wa_hub.build import build_bench, sample_raw_dir
 from wa_hub.cli import app
 from wa_hub.errors import WaHubError
+from wa_hub.schema import BenchManifest, load_manifest
 from wa_hub.study import BENCH_SETS
 
 runner = CliRunner()
@@ -90,8 +91,8 @@ def test_size_mismatch_is_an_error_unless_allowed(tmp_path: Path) -> None:
         build_bench(sample_raw_dir(), tmp_path / "o")
     assert not (tmp_path / "o").exists()
     out = build_bench(sample_raw_dir(), tmp_path / "o", allow_size_mismatch=True)
-    m = json.loads((out / "manifest.json").read_text())
-    assert len(m["size_mismatches"]) == 10
+    m = load_manifest(out)
+    assert isinstance(m, BenchManifest) and len(m.size_mismatches) == 10
     assert "Sizes that differ" in (out / "README.md").read_text()
 
 
@@ -133,7 +134,8 @@ def test_real_test_sets(test_data: Path, tmp_path: Path) -> None:
     from datasets import load_dataset
 
     out = build_bench(_real_raw_dir(test_data, tmp_path), tmp_path / "bench", allow_size_mismatch=True)
-    m = json.loads((out / "manifest.json").read_text())
+    m = load_manifest(out)
+    assert isinstance(m, BenchManifest)
     want = {
         "conll14": (1312, [2]),
         "jfleg": (747, [4]),
@@ -142,10 +144,10 @@ def test_real_test_sets(test_data: Path, tmp_path: Path) -> None:
         "sts": (97, [1]),
     }
     for config, (n, refs) in want.items():
-        assert m["counts"][config] == n, config
-        assert m["references_per_row"][config] == refs, config
+        assert m.counts[config] == n, config
+        assert m.references_per_row[config] == refs, config
     # only the three sample-backed sets differ from Table 2
-    assert sorted(x.split(":")[0] for x in m["size_mismatches"]) == [
+    assert sorted(x.split(":")[0] for x in m.size_mismatches) == [
         "bea19",
         "itr-f",
         "itr-l",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -14,6 +13,7 @@ from wa_hub.build import build_data
 from wa_hub.cli import app
 from wa_hub.errors import UsageError, WaHubError
 from wa_hub.prompts import TASK_PROMPTS
+from wa_hub.schema import InstructionManifest, load_manifest
 
 runner = CliRunner()
 TASKS6 = ["grammaticality", "fluency", "clarity", "coherence", "simplification", "neutralization"]
@@ -29,8 +29,9 @@ def _rows(out: Path, config: str) -> list[dict[str, str]]:
 
 
 def test_layout_configs_and_counts(sample_out: Path) -> None:
-    manifest = json.loads((sample_out / "manifest.json").read_text())
-    counts = manifest["counts"]
+    manifest = load_manifest(sample_out)
+    assert isinstance(manifest, InstructionManifest)
+    counts = manifest.counts
     assert counts["grammaticality"] == 64
     assert all(counts[t] == 20 for t in TASKS6[1:])
     assert counts["writing"] == 64 + 5 * 20
@@ -43,9 +44,9 @@ def test_layout_configs_and_counts(sample_out: Path) -> None:
     for c in front["configs"]:
         assert c["data_files"] == [{"split": "train", "path": f"data/{c['config_name']}/train-*.parquet"}]
         assert (sample_out / "data" / c["config_name"] / "train-00000-of-00001.parquet").is_file()
-    assert set(manifest["raw_files"]) >= {"wi_locness/A.train.gold.bea19.m2", "alpaca/alpaca_data.json"}
-    assert all(len(h) == 64 for h in manifest["raw_files"].values())
-    assert manifest["seed"] == 42 and manifest["version"] == "1.0.0" and manifest["sample"] is True
+    assert set(manifest.raw_files) >= {"wi_locness/A.train.gold.bea19.m2", "alpaca/alpaca_data.json"}
+    assert all(len(h) == 64 for h in manifest.raw_files.values())
+    assert manifest.seed == 42 and manifest.version == "1.0.0" and manifest.sample is True
     assert "Fix grammatical errors in the text." in card and "CC BY-NC 4.0" in card
     assert "non-commercial" in card
 
@@ -92,10 +93,11 @@ def test_same_raw_and_seed_give_identical_parquet(tmp_path: Path, sample_out: Pa
 
 def test_per_task_and_generic_overrides(tmp_path: Path) -> None:
     out = build_data(None, tmp_path / "o", sample=True, per_task=10, generic=5, version="2.1.0")
-    m = json.loads((out / "manifest.json").read_text())
-    assert m["counts"]["writing"] == 60 and m["counts"]["generic"] == 5 and m["counts"]["mixed"] == 65
-    assert m["counts"]["simplification"] == 10 and m["version"] == "2.1.0"
-    assert [p["rows"] for p in m["parts"]["simplification"]] == [2, 8]
+    m = load_manifest(out)
+    assert isinstance(m, InstructionManifest)
+    assert m.counts["writing"] == 60 and m.counts["generic"] == 5 and m.counts["mixed"] == 65
+    assert m.counts["simplification"] == 10 and m.version == "2.1.0"
+    assert [p.rows for p in m.parts["simplification"]] == [2, 8]
 
 
 def test_source_too_short_is_a_clear_error(tmp_path: Path) -> None:

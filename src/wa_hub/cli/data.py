@@ -215,10 +215,13 @@ def _check_push(push: str | None, hub_dir: Path | None, private: bool) -> None:
 
 
 def _summary(path: Path) -> None:
-    manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
-    counts = ", ".join(f"{k} {v:,}" for k, v in manifest["counts"].items())
-    typer.echo(f"wrote {path} (v{manifest['version']}): {counts}")
-    for w in manifest.get("warnings", []) + manifest.get("size_mismatches", []):
+    from wa_hub.schema import BenchManifest, load_manifest
+
+    manifest = load_manifest(path)
+    counts = ", ".join(f"{k} {v:,}" for k, v in manifest.counts.items())
+    typer.echo(f"wrote {path} (v{manifest.version}): {counts}")
+    notes = manifest.size_mismatches if isinstance(manifest, BenchManifest) else manifest.warnings
+    for w in notes:
         typer.echo(f"warning: {w}")
 
 
