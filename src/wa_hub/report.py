@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from wa_hub.errors import UsageError
+from wa_hub.schema import Results, parse_obj, upgrade_results
 from wa_hub.study import BENCH_SETS
 
 COLUMNS: tuple[str, ...] = (*(s.abbrev for s in BENCH_SETS), "Avg")
@@ -25,20 +26,26 @@ PAPER_SUFFIX = " (paper)"
 Row = tuple[str, list[float | None]]
 
 
-def run_name(result: dict[str, Any], fallback: str | None = None) -> str:
+ResultsLike = Results | dict[str, Any]
+
+
+def as_results(result: ResultsLike, where: str = "results") -> Results:
+    """A results.json object (decoded JSON, upgraded when written by wa-hub 0.1.0) or Results as Results."""
+    return result if isinstance(result, Results) else parse_obj(Results, upgrade_results(result), where)
+
+
+def run_name(result: ResultsLike, fallback: str | None = None) -> str:
     """A run's display name: its model name (run dir name), else `fallback`, else the model source."""
-    model = result.get("model") or {}
-    name = model.get("name") or (Path(model["run"]).name if model.get("run") else None)
-    return str(name or fallback or model.get("source") or "run")
+    model = as_results(result).model
+    name = model.name or (Path(model.run).name if model.run else None)
+    return str(name or fallback or model.source or "run")
 
 
-def _result_row(result: dict[str, Any]) -> list[float | None]:
-    sets = result.get("sets") or {}
+def _result_row(result: Results) -> list[float | None]:
     values: list[float | None] = [
-        float(sets[s.config]["score"]) if s.config in sets else None for s in BENCH_SETS
+        result.sets[s.config].score if s.config in result.sets else None for s in BENCH_SETS
     ]
-    avg = result.get("average")
-    values.append(float(avg) if avg is not None else None)
+    values.append(result.average)
     return values
 
 
@@ -55,14 +62,14 @@ def _paper_rows() -> list[Row]:
 
 
 def table_rows(
-    results: Sequence[dict[str, Any]], names: Sequence[str] | None = None, with_paper: bool = False
+    results: Sequence[ResultsLike], names: Sequence[str] | None = None, with_paper: bool = False
 ) -> list[Row]:
     """(name, [ten set scores..., average]) per row: the paper's rows first (if asked), then each run."""
     if names is not None and len(names) != len(results):
         raise UsageError(f"{len(names)} name(s) given for {len(results)} result file(s)")
     rows = _paper_rows() if with_paper else []
     for i, result in enumerate(results):
-        rows.append((names[i] if names is not None else run_name(result), _result_row(result)))
+        rows.append((names[i] if names is not None else run_name(result), _result_row(as_results(result))))
     return rows
 
 
@@ -74,12 +81,12 @@ def _fmt(value: float | None, missing: str = "-") -> str:
 
 
 def render_table(
-    results: Sequence[dict[str, Any]],
+    results: Sequence[ResultsLike],
     names: Sequence[str] | None = None,
     with_paper: bool = False,
     fmt: str = "markdown",
 ) -> str:
-    """Render results.json objects in the Table 3 layout as `markdown`, `csv` or a plain-text `table`."""
+    """Render results (Results or results.json objects) in the Table 3 layout: `markdown`, `csv`, `table`."""
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     rows = table_rows(results, names, with_paper)
@@ -107,7 +114,7 @@ def render_table(
 
 
 def plot_table(
-    results: Sequence[dict[str, Any]],
+    results: Sequence[ResultsLike],
     out: str | Path,
     names: Sequence[str] | None = None,
     with_paper: bool = False,

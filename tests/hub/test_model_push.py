@@ -99,7 +99,7 @@ def test_local_benchmark_needs_bench_repo(lora_run: Path, tmp_path: Path) -> Non
     local = tmp_path / "bench-folder"
     local.mkdir()
     results = tmp_path / "other-results.json"
-    results.write_text(json.dumps(results_obj(str(local), None, decoding="beam4", offset=1.0)))
+    results.write_text(json.dumps(results_obj(str(local), None, decoding="beam", offset=1.0)))
     hub = tmp_path / "hub"
     with pytest.raises(UsageError, match="--bench-repo"):
         push(lora_run, REPO, hub_dir=hub, results=[results])
@@ -111,17 +111,17 @@ def test_local_benchmark_needs_bench_repo(lora_run: Path, tmp_path: Path) -> Non
 def test_several_results_files(lora_run: Path, tmp_path: Path) -> None:
     beam = tmp_path / "beam" / "results.json"
     beam.parent.mkdir()
-    beam.write_text(json.dumps(results_obj("acme/writing-bench", "v1.0.0", decoding="beam4", offset=2.0)))
+    beam.write_text(json.dumps(results_obj("acme/writing-bench", "v1.0.0", decoding="beam", offset=2.0)))
     hub = tmp_path / "hub"
     push(lora_run, REPO, hub_dir=hub, results=[lora_run / "eval" / "results.json", beam])
     repo = hub / "models" / "acme" / "tiny-writing-lora"
     files = tree(repo, "v1.0.0")
-    assert {"eval/greedy/results.json", "eval/beam4/results.json"} <= files
-    assert {".eval_results/writing-bench-greedy.yaml", ".eval_results/writing-bench-beam4.yaml"} <= files
+    assert {"eval/greedy/results.json", "eval/beam/results.json"} <= files
+    assert {".eval_results/writing-bench-greedy.yaml", ".eval_results/writing-bench-beam.yaml"} <= files
     card = show(repo, "v1.0.0:README.md")
     assert "| acme/tiny-writing-lora (greedy) | 10.00 |" in card
-    assert "| acme/tiny-writing-lora (beam4) | 12.00 |" in card
-    assert "name: M2 F0.5 (beam4)" in card
+    assert "| acme/tiny-writing-lora (beam) | 12.00 |" in card
+    assert "name: M2 F0.5 (beam)" in card
 
 
 def test_run_dir_problems_are_named(lora_run: Path, tmp_path: Path) -> None:

@@ -7,10 +7,11 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import typer
+from pydantic import BaseModel, ValidationError
 from rich.console import Console
 
 from wa_hub import __version__
-from wa_hub.errors import WaHubError
+from wa_hub.errors import UsageError, WaHubError
 
 app = typer.Typer(
     name="wa-hub",
@@ -23,6 +24,17 @@ console = Console()
 err_console = Console(stderr=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
+M = TypeVar("M", bound=BaseModel)
+
+
+def from_options(settings: type[M], /, **values: Any) -> M:
+    """A settings model from command-line options; a bad value is a UsageError naming its `--option`."""
+    try:
+        return settings.model_validate(values)
+    except ValidationError as e:
+        err = e.errors()[0]
+        option = "--" + str(err["loc"][0]).replace("_", "-") if err["loc"] else "options"
+        raise UsageError(f"{option}: {err['msg']} (got {err.get('input')!r})") from None
 
 
 def user_errors(fn: F) -> F:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 
-from wa_hub.cli._app import app, console, err_console, user_errors
-from wa_hub.errors import MalformedInputError, UsageError
+from wa_hub.cli._app import app, console, err_console, from_options, user_errors
 
 
 @app.command("evaluate")
@@ -57,51 +55,40 @@ def evaluate_cmd(
     """Generate a response for every benchmark row (batched, resumable) and score each set."""
     from wa_hub.evaluate import evaluate
     from wa_hub.report import render_table
+    from wa_hub.schema import EvalSettings
 
+    settings = from_options(
+        EvalSettings,
+        model=model,
+        bench=bench,
+        out=out,
+        revision=revision,
+        adapter=adapter,
+        model_revision=model_revision,
+        adapter_revision=adapter_revision,
+        decoding=decoding,
+        batch_size=batch_size,
+        max_new_tokens=max_new_tokens,
+        limit=limit,
+        sets=sets,
+        seed=seed,
+        dtype=dtype,
+        predictions_from=predictions_from,
+        overwrite=overwrite,
+        progress=True,
+    )
     try:
-        results = evaluate(
-            model,
-            bench,
-            out,
-            revision=revision,
-            adapter=adapter,
-            model_revision=model_revision,
-            adapter_revision=adapter_revision,
-            decoding=decoding,
-            batch_size=batch_size,
-            max_new_tokens=max_new_tokens,
-            limit=limit,
-            sets=sets,
-            seed=seed,
-            dtype=dtype,
-            predictions_from=predictions_from,
-            overwrite=overwrite,
-            progress=True,
-        )
+        results = evaluate(settings)
     except KeyboardInterrupt:
         err_console.print(
             f"interrupted: predictions made so far are in {out.parent / 'predictions'}; "
             "run the same command again to continue"
         )
         raise typer.Exit(130) from None
-    if not results:  # not the main process
+    if results is None:  # not the main process
         return
     typer.echo(render_table([results], fmt="table"), nl=False)
     console.print(f"wrote {out}", highlight=False)
-
-
-def _load_results(path: Path) -> dict:
-    try:
-        obj = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"{path} does not exist") from None
-    except json.JSONDecodeError as e:
-        raise MalformedInputError(
-            path, e.lineno, "a results.json written by `wa-hub evaluate`", e.msg
-        ) from None
-    if not isinstance(obj, dict) or not isinstance(obj.get("sets"), dict):
-        raise MalformedInputError(path, None, 'a results.json object with a "sets" mapping')
-    return obj
 
 
 @app.command("report")
@@ -119,8 +106,9 @@ def report_cmd(
 ) -> None:
     """Print runs in the study's Table 3 layout (CoNLL ... STS, Avg)."""
     from wa_hub.report import plot_table, render_table, run_name
+    from wa_hub.schema import Results, load_model_file
 
-    loaded = [_load_results(p) for p in results]
+    loaded = [load_model_file(p, Results) for p in results]
     if names is not None:
         row_names = [n.strip() for n in names.split(",")]
     else:

@@ -1,4 +1,9 @@
-"""Reading the benchmark (`build-bench` output, or the same dataset on the Hub) one set at a time."""
+"""Reading the benchmark one set at a time: a `build-bench` folder, or the same dataset on the Hub.
+
+A local folder is always read as itself: its manifest names each config's Parquet files, which are read
+directly (never through `datasets`' cache, which keys a local folder by its base name and so can serve
+another folder's rows, or a rebuilt folder's old ones). Every row is checked against `schema.BenchRow`.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from wa_hub.errors import MalformedInputError, UsageError
+from wa_hub.schema import BenchManifest, BenchRow, load_manifest, parse_obj
 from wa_hub.study import BENCH_BY_CONFIG, BENCH_SETS
-
-COLUMNS = ("id", "set", "task", "instruction", "input", "references", "metric", "m2")
 
 
 def parse_sets(sets: str | list[str] | None) -> list[str]:
@@ -38,41 +42,60 @@ def check_bench(bench: str) -> None:
             f"--bench {bench}: no such folder; expected a `wa-hub build-bench` folder "
             "or a Hub dataset id ORG/NAME"
         )
+    if is_local(bench):
+        local_manifest(Path(bench))
 
 
-def load_set(bench: str, config: str, revision: str | None = None) -> list[dict[str, Any]]:
-    """The rows of one benchmark set (split `test`) as plain dicts, in benchmark order."""
+def local_manifest(folder: Path) -> BenchManifest:
+    """The manifest of a local benchmark folder, or a UsageError saying what the folder is not."""
+    if not folder.is_dir():
+        raise UsageError(f"--bench {folder} is a file; expected a benchmark folder or a Hub dataset id")
+    if not (folder / "manifest.json").is_file():
+        raise UsageError(
+            f"--bench {folder}: no manifest.json; expected a folder made by `wa-hub build-bench`"
+        )
+    manifest = load_manifest(folder)
+    if not isinstance(manifest, BenchManifest):
+        raise UsageError(f"--bench {folder} is an instruction dataset ({manifest.name}), not a benchmark")
+    return manifest
+
+
+def _local_rows(folder: Path, config: str) -> list[tuple[str, dict[str, Any]]]:
+    import pyarrow.parquet as pq
+
+    entry = local_manifest(folder).config(config)
+    files = sorted(folder.glob(entry.path_pattern))
+    if not files:
+        raise UsageError(f"{folder}: no Parquet files for set {config} ({entry.path_pattern})")
+    out = []
+    for f in files:
+        for n, row in enumerate(pq.read_table(f).to_pylist(), 1):
+            out.append((f"{f} row {n}", row))
+    return out
+
+
+def _hub_rows(bench: str, config: str, revision: str | None) -> list[tuple[str, dict[str, Any]]]:
     import datasets
 
-    local = is_local(bench)
-    if local and not Path(bench).is_dir():
-        raise UsageError(f"--bench {bench} is a file; expected a benchmark folder or a Hub dataset id")
     try:
-        # A local folder is re-read every time: datasets' cache can serve a folder's old contents after it
-        # was rebuilt in place (seen with datasets 5.2), and reading Parquet is cheap.
-        ds = datasets.load_dataset(
-            str(Path(bench).resolve()) if local else bench,
-            config,
-            split="test",
-            revision=None if local else revision,
-            download_mode="force_redownload" if local else None,
-        )
-    except ValueError as e:
+        ds = datasets.load_dataset(bench, config, split="test", revision=revision)
+    except (ValueError, FileNotFoundError, ConnectionError, OSError) as e:
         raise UsageError(f"cannot load set {config!r} from {bench}: {e}") from None
-    except FileNotFoundError as e:
-        raise UsageError(f"cannot load set {config!r} from {bench}: {e}") from None
-    missing = [c for c in COLUMNS if c not in ds.column_names]
-    if missing:
-        raise MalformedInputError(
-            f"{bench} ({config}/test)", None, f"columns {', '.join(COLUMNS)}", f"no {', '.join(missing)}"
-        )
-    rows = [dict(r) for r in ds]
+    return [(f"{bench} ({config}/test) row {n}", dict(r)) for n, r in enumerate(ds, 1)]
+
+
+def load_set(bench: str, config: str, revision: str | None = None) -> list[BenchRow]:
+    """The rows of one benchmark set (split `test`), in benchmark order, each checked as a BenchRow."""
+    raw = _local_rows(Path(bench), config) if is_local(bench) else _hub_rows(bench, config, revision)
     expected = BENCH_BY_CONFIG[config].metric
-    for n, r in enumerate(rows, 1):
-        if r["metric"] != expected:
+    rows = []
+    for where, r in raw:
+        row = parse_obj(BenchRow, r, where)
+        if row.metric != expected or row.set != config:
             raise MalformedInputError(
-                f"{bench} ({config}/test)", n, f"metric {expected!r}", f"{r['metric']!r}"
+                where, None, f"set {config!r} scored by {expected!r}", f"{row.set}/{row.metric}"
             )
+        rows.append(row)
     return rows
 
 
@@ -86,5 +109,4 @@ def bench_info(bench: str, revision: str | None, configs: list[str]) -> dict[str
         for f in sorted((root / "data" / config).glob("*.parquet")):
             h.update(f"{config}/{f.name}\n".encode())
             h.update(f.read_bytes())
-    info: dict[str, Any] = {"path_or_id": str(root), "revision": revision, "data_sha256": h.hexdigest()}
-    return info
+    return {"path_or_id": str(root), "revision": revision, "data_sha256": h.hexdigest()}

@@ -1,4 +1,4 @@
-"""Predictions on disk: `predictions/<set>.jsonl`, one `{"id", "prediction"}` a line, appended per batch.
+"""Predictions on disk: `predictions/<set>.jsonl`, one `schema.PredictionRow` a line, appended per batch.
 
 A run killed mid-way leaves at most one partial last line; reading repairs it (truncates to the last
 complete line), so a rerun continues from every finished row. With several processes each one appends to
@@ -12,10 +12,12 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+
+from pydantic import ValidationError
 
 from wa_hub.errors import MalformedInputError, UsageError
-from wa_hub.fileio import atomic_write_text, write_json
+from wa_hub.fileio import atomic_write_text
+from wa_hub.schema import PredictionRow, PredictionsMeta, dump, load_model_file, write_model
 
 
 def set_file(pred_dir: Path, config: str) -> Path:
@@ -46,12 +48,12 @@ def read_file(path: Path) -> dict[str, str]:
             if not line.strip():
                 continue
             try:
-                obj = json.loads(line)
-                done[str(obj["id"])] = str(obj["prediction"])
-            except (json.JSONDecodeError, KeyError, TypeError):
+                row = PredictionRow.model_validate_json(line)
+            except ValidationError:
                 raise MalformedInputError(
                     path, n, 'a JSON object {"id", "prediction"}', line.strip()
                 ) from None
+            done[row.id] = row.prediction
     return done
 
 
@@ -63,12 +65,16 @@ def read_done(pred_dir: Path, config: str) -> dict[str, str]:
     return done
 
 
+def _line(id_: str, prediction: str) -> str:
+    return json.dumps(dump(PredictionRow(id=id_, prediction=prediction)), ensure_ascii=False) + "\n"
+
+
 def append(path: Path, items: list[tuple[str, str]]) -> None:
     """Append predictions and flush them to disk (one batch at a time)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a", encoding="utf-8") as f:
         for id_, pred in items:
-            f.write(json.dumps({"id": id_, "prediction": pred}, ensure_ascii=False) + "\n")
+            f.write(_line(id_, pred))
         f.flush()
         os.fsync(f.fileno())
 
@@ -82,36 +88,39 @@ def merge(pred_dir: Path, config: str, ids: list[str]) -> list[str]:
             f"{config}: {len(missing)} rows have no prediction in {pred_dir} (e.g. {missing[0]})"
         )
     preds = [done[i] for i in ids]
-    lines = [
-        json.dumps({"id": i, "prediction": p}, ensure_ascii=False) + "\n"
-        for i, p in zip(ids, preds, strict=True)
-    ]
+    lines = [_line(i, p) for i, p in zip(ids, preds, strict=True)]
     # Rows predicted by an earlier, larger run (no --limit) are kept after the requested ones.
     wanted = set(ids)
-    lines += [
-        json.dumps({"id": i, "prediction": p}, ensure_ascii=False) + "\n"
-        for i, p in done.items()
-        if i not in wanted
-    ]
+    lines += [_line(i, p) for i, p in done.items() if i not in wanted]
     atomic_write_text(set_file(pred_dir, config), "".join(lines))
     for shard in pred_dir.glob(f"{config}.rank*.jsonl"):
         shard.unlink()
     return preds
 
 
-def check_meta(pred_dir: Path, meta: dict[str, Any], overwrite: bool) -> None:
+def read_meta(pred_dir: Path) -> PredictionsMeta | None:
+    """What made the predictions in `pred_dir` (None when it has none yet)."""
+    path = pred_dir / "meta.json"
+    return load_model_file(path, PredictionsMeta) if path.exists() else None
+
+
+def differences(old: PredictionsMeta, new: PredictionsMeta) -> list[str]:
+    """The parts (model, bench, decoding) in which two predictions' origins differ."""
+    a, b = dump(old), dump(new)
+    return sorted(k for k in a if a[k] != b[k])
+
+
+def check_meta(pred_dir: Path, meta: PredictionsMeta, overwrite: bool) -> None:
     """Refuse to resume predictions made with another model, bench or decoding (unless `overwrite`)."""
     path = pred_dir / "meta.json"
     if overwrite and pred_dir.exists():
         for f in list(pred_dir.glob("*.jsonl")) + [path]:
             f.unlink(missing_ok=True)
-    if path.exists():
-        old = json.loads(path.read_text(encoding="utf-8"))
-        if old != meta:
-            diff = sorted(k for k in set(old) | set(meta) if old.get(k) != meta.get(k))
-            raise UsageError(
-                f"{pred_dir} holds predictions made with a different {', '.join(diff)}; "
-                "write results elsewhere (--out) or pass --overwrite to start over"
-            )
-    else:
-        write_json(path, meta)
+    old = read_meta(pred_dir)
+    if old is None:
+        write_model(path, meta)
+    elif diff := differences(old, meta):
+        raise UsageError(
+            f"{pred_dir} holds predictions made with a different {', '.join(diff)}; "
+            "write results elsewhere (--out) or pass --overwrite to start over"
+        )

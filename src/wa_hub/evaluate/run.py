@@ -1,5 +1,10 @@
 """`evaluate`: generate a response for every benchmark row, save as we go, score each set, write results.json.
 
+The steps, in the order `evaluate` runs them (as lighteval's Pipeline): resolve the settings and load the
+model (`Evaluation.__init__`), check or start the predictions folder (`start`), then per set: load its rows
+(`load_set`), generate the rows that have no prediction yet (`generate`), score it (`score`); finally
+assemble and write `results.json` (`finish`).
+
 Resumable by construction: predictions are appended per batch to `predictions/<set>.jsonl` beside the
 results file, and a rerun generates only the rows that have none. With `accelerate launch` the pending
 rows of a set are split across processes (each appends to its own shard); the main process merges,
@@ -19,13 +24,26 @@ from wa_hub.errors import UsageError
 from wa_hub.evaluate import bench as bench_mod
 from wa_hub.evaluate import predictions as pred_mod
 from wa_hub.evaluate.generation import decoding_settings, generate_responses
-from wa_hub.evaluate.scoring import PREDICTIONS_FROM, debug_predictions, score_set
-from wa_hub.fileio import write_json
-from wa_hub.models import LoadedModel, load_model
+from wa_hub.evaluate.scoring import debug_predictions, score_set
+from wa_hub.models import LoadedModel, load_model, read_run
 from wa_hub.prompts import format_prompt
+from wa_hub.schema import (
+    BenchInfo,
+    BenchRow,
+    DecodingInfo,
+    EvalHardware,
+    EvalSettings,
+    ModelInfo,
+    PredictionsMeta,
+    Results,
+    SetResult,
+    as_dict,
+    write_model,
+)
 from wa_hub.study import BENCH_BY_CONFIG, BENCH_SETS
 
 LIBRARIES = ("torch", "transformers", "peft", "accelerate", "datasets", "sacrebleu", "errant", "spacy")
+AUTO_BUDGET = "auto (1.5 x input tokens + 16, <= 512)"
 
 
 def library_versions() -> dict[str, str | None]:
@@ -33,11 +51,42 @@ def library_versions() -> dict[str, str | None]:
     return provenance.library_versions(LIBRARIES)
 
 
-def _model_info(info: dict[str, Any]) -> dict[str, Any]:
-    model = {"source": None, "adapter": None, "revision": None, "run": None, **info}
-    if model.get("name") is None:
-        model["name"] = Path(model["run"]).name if model["run"] else None
-    return model
+def decoding_info(settings: EvalSettings) -> DecodingInfo:
+    """The decoding a run uses, as results.json records it."""
+    budget: int | str = settings.max_new_tokens if settings.max_new_tokens is not None else AUTO_BUDGET
+    return DecodingInfo(
+        name=settings.decoding,
+        **decoding_settings(settings.decoding),
+        max_new_tokens=budget,
+        batch_size=settings.batch_size,
+        seed=settings.seed,
+    )
+
+
+def _model_identity(settings: EvalSettings) -> dict[str, str | None]:
+    """What model made predictions, from the settings alone (a run dir is resolved to its path)."""
+    if settings.predictions_from is not None:
+        return {"source": f"predictions-from:{settings.predictions_from}", "adapter": None, "revision": None,
+                "adapter_revision": None, "run": None}  # fmt: skip
+    local = Path(settings.model)
+    is_run = not settings.model.startswith(("package:", "tiny:")) and read_run(local) is not None
+    return {
+        "source": settings.model,
+        "adapter": settings.adapter,
+        "revision": settings.model_revision,
+        "adapter_revision": settings.adapter_revision,
+        "run": str(local.resolve()) if is_run else None,
+    }
+
+
+def predictions_meta(settings: EvalSettings) -> PredictionsMeta:
+    """What the predictions of these settings are made with: the check a resume (and the demo) makes."""
+    bench = str(Path(settings.bench).resolve()) if bench_mod.is_local(settings.bench) else settings.bench
+    return PredictionsMeta(
+        model=_model_identity(settings),
+        bench={"path_or_id": bench, "revision": settings.revision},
+        decoding=decoding_info(settings).identity(),
+    )
 
 
 def _dtype(name: str, cuda: bool) -> Any:
@@ -45,10 +94,7 @@ def _dtype(name: str, cuda: bool) -> Any:
 
     if name == "auto":
         return torch.bfloat16 if cuda and torch.cuda.is_bf16_supported() else torch.float32
-    try:
-        return {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[name]
-    except KeyError:
-        raise UsageError(f"unknown --dtype {name!r}; expected auto, float32, bfloat16 or float16") from None
+    return {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[name]
 
 
 def _progress(enabled: bool) -> Any:
@@ -63,189 +109,172 @@ def _progress(enabled: bool) -> Any:
     )
 
 
-def evaluate(
-    model: str | LoadedModel,
-    bench: str | Path,
-    out: str | Path = "results.json",
-    *,
-    revision: str | None = None,
-    adapter: str | None = None,
-    adapter_revision: str | None = None,
-    model_revision: str | None = None,
-    decoding: str = "greedy",
-    batch_size: int = 16,
-    max_new_tokens: int | None = None,
-    limit: int | None = None,
-    sets: str | list[str] | None = None,
-    seed: int = 0,
-    dtype: str = "auto",
-    predictions_from: str | None = None,
-    overwrite: bool = False,
-    progress: bool = False,
-) -> dict[str, Any]:
-    """Evaluate `model` (a model source string or a loaded model) on `bench`; returns the results dict.
+class Evaluation:
+    """One evaluation of one model on one benchmark, run step by step by `evaluate`."""
 
-    `revision` is the benchmark's revision (Hub datasets); `model_revision`/`adapter_revision` pin the
-    model. `predictions_from` ("references" | "source") skips the model and scores the benchmark's own
-    first references or inputs, through the same saving and scoring path (a sanity check of the pipeline).
-    Only the main process returns the results (others return {}).
-    """
-    from accelerate import PartialState
-    from transformers import set_seed
+    def __init__(self, settings: EvalSettings, loaded: LoadedModel | None = None) -> None:
+        from accelerate import PartialState
+        from transformers import set_seed
 
-    bench = str(bench)
-    configs = bench_mod.parse_sets(sets)
-    decoding_settings(decoding)  # validates the name
-    if limit is not None and limit < 1:
-        raise UsageError(f"--limit must be at least 1, got {limit}")
-    if max_new_tokens is not None and max_new_tokens < 1:
-        raise UsageError(f"--max-new-tokens must be at least 1, got {max_new_tokens}")
-    if predictions_from is not None and predictions_from not in PREDICTIONS_FROM:
-        raise UsageError(f"--predictions-from must be one of {', '.join(PREDICTIONS_FROM)}")
-    bench_mod.check_bench(bench)
-    out = Path(out)
-    pred_dir = out.parent / "predictions"
-    state = PartialState()
-    set_seed(seed + state.process_index)
+        self.settings = settings
+        self.configs = bench_mod.parse_sets(settings.sets)
+        bench_mod.check_bench(settings.bench)
+        self.out = Path(settings.out)
+        if self.out.is_dir():
+            raise UsageError(f"--out {self.out} is a directory; expected the path of a results.json file")
+        self.pred_dir = self.out.parent / "predictions"
+        self.state = PartialState()
+        set_seed(settings.seed + self.state.process_index)
+        self.decoding = decoding_info(settings)
+        self.loaded = loaded if settings.predictions_from is None else None
+        if settings.predictions_from is None and self.loaded is None:
+            self.loaded = load_model(
+                settings.model,
+                adapter=settings.adapter,
+                revision=settings.model_revision,
+                adapter_revision=settings.adapter_revision,
+                dtype=_dtype(settings.dtype, self.state.device.type == "cuda"),
+            )
+            if self.state.device.type != "cpu":
+                self.loaded.model.to(self.state.device)
+        self.model_info = self._model_info()
 
-    loaded: LoadedModel | None = None
-    if predictions_from is not None:
-        info: dict[str, Any] = {"source": f"predictions-from:{predictions_from}", "name": predictions_from}
-    elif isinstance(model, LoadedModel):
-        loaded = model
-        info = dict(model.info)
-    else:
-        cuda = state.device.type == "cuda"
-        loaded = load_model(
-            model,
-            adapter=adapter,
-            revision=model_revision,
-            adapter_revision=adapter_revision,
-            dtype=_dtype(dtype, cuda),
+    @property
+    def is_main(self) -> bool:
+        return bool(self.state.is_main_process)
+
+    def _model_info(self) -> ModelInfo:
+        if self.loaded is None:
+            kind = self.settings.predictions_from
+            return ModelInfo(source=f"predictions-from:{kind}", name=kind)
+        info = {k: v for k, v in self.loaded.info.items() if k in ModelInfo.model_fields}
+        model = ModelInfo(**info)
+        if model.name is None:
+            model.name = Path(model.run).name if model.run else model.source
+        return model
+
+    def start(self) -> None:
+        """Check (or start) the predictions folder: a rerun continues only what the same settings made."""
+        if self.is_main:
+            self.pred_dir.mkdir(parents=True, exist_ok=True)
+            pred_mod.check_meta(self.pred_dir, predictions_meta(self.settings), self.settings.overwrite)
+        self.state.wait_for_everyone()
+
+    def load_set(self, config: str) -> tuple[list[BenchRow], int]:
+        """The set's rows (the first `limit` of them) and how many the set has in all."""
+        rows = bench_mod.load_set(self.settings.bench, config, self.settings.revision)
+        total = len(rows)
+        if self.settings.limit is not None:
+            rows = rows[: self.settings.limit]
+        return rows, total
+
+    def generate(self, config: str, rows: list[BenchRow], bar: Any) -> int:
+        """Predict every row that has no prediction yet, saving each batch; returns how many were pending."""
+        done = pred_mod.read_done(self.pred_dir, config)
+        pending = [r for r in rows if r.id not in done]
+        if not pending:
+            return 0
+        if self.settings.predictions_from is not None:
+            if self.is_main:
+                preds = debug_predictions(self.settings.predictions_from, [r.model_dump() for r in pending])
+                items = [(r.id, p) for r, p in zip(pending, preds, strict=True)]
+                pred_mod.append(pred_mod.set_file(self.pred_dir, config), items)
+            return len(pending)
+        assert self.loaded is not None
+        state = self.state
+        target = (
+            pred_mod.shard_file(self.pred_dir, config, state.process_index)
+            if state.num_processes > 1
+            else pred_mod.set_file(self.pred_dir, config)
         )
-        if state.device.type != "cpu":
-            loaded.model.to(state.device)
-        info = dict(loaded.info)
-    model_info = _model_info(info)
-    budget: int | str = (
-        max_new_tokens if max_new_tokens is not None else "auto (1.5 x input tokens + 16, <= 512)"
-    )
-    decoding_info = {
-        "name": decoding,
-        **decoding_settings(decoding),
-        "stop": ["eos", "###"],
-        "max_new_tokens": budget,
-        "batch_size": batch_size,
-        "seed": seed,
-    }
-    meta = {
-        "model": {k: model_info.get(k) for k in ("source", "adapter", "revision", "adapter_revision", "run")},
-        "bench": {
-            "path_or_id": str(Path(bench).resolve()) if bench_mod.is_local(bench) else bench,
-            "revision": revision,
-        },
-        "decoding": {k: v for k, v in decoding_info.items() if k != "batch_size"},
-    }
-    if state.is_main_process:
-        pred_dir.mkdir(parents=True, exist_ok=True)
-        pred_mod.check_meta(pred_dir, meta, overwrite)
-    state.wait_for_everyone()
+        task = bar.add_task(f"{BENCH_BY_CONFIG[config].abbrev:6}", total=len(pending))
+        with state.split_between_processes(pending) as mine:
+            mine = list(mine)
 
-    results_sets: dict[str, dict[str, Any]] = {}
-    complete = limit is None
-    with _progress(progress and state.is_main_process) as bar:
-        for config in configs:
-            spec = BENCH_BY_CONFIG[config]
-            t0 = time.perf_counter()
-            rows = bench_mod.load_set(bench, config, revision)
-            if limit is not None:
-                complete = complete and len(rows) <= limit
-                rows = rows[:limit]
-            ids = [str(r["id"]) for r in rows]
-            done = pred_mod.read_done(pred_dir, config)
-            pending = [r for r in rows if str(r["id"]) not in done]
-            if predictions_from is not None:
-                if state.is_main_process and pending:
-                    preds = debug_predictions(predictions_from, pending)
-                    pred_mod.append(
-                        pred_mod.set_file(pred_dir, config),
-                        [(str(r["id"]), p) for r, p in zip(pending, preds, strict=True)],
-                    )
-            elif pending:
-                assert loaded is not None
-                target = (
-                    pred_mod.shard_file(pred_dir, config, state.process_index)
-                    if state.num_processes > 1
-                    else pred_mod.set_file(pred_dir, config)
+            def save(idx: list[int], preds: list[str]) -> None:
+                pred_mod.append(target, [(mine[i].id, p) for i, p in zip(idx, preds, strict=True)])
+                bar.advance(task, len(idx) * state.num_processes)
+
+            if mine:
+                generate_responses(
+                    self.loaded.model,
+                    self.loaded.tokenizer,
+                    [format_prompt(r.instruction, r.input) for r in mine],
+                    inputs=[r.input for r in mine],
+                    decoding=self.settings.decoding,
+                    batch_size=self.settings.batch_size,
+                    max_new_tokens=self.settings.max_new_tokens,
+                    on_batch=save,
                 )
-                task = bar.add_task(f"{spec.abbrev:6}", total=len(pending))
-                with state.split_between_processes(pending) as mine:
-                    mine = list(mine)
+        return len(pending)
 
-                    def save(
-                        idx: list[int],
-                        preds: list[str],
-                        mine: list[dict[str, Any]] = mine,
-                        target: Path = target,
-                        task: Any = task,
-                    ) -> None:
-                        items = [(str(mine[i]["id"]), p) for i, p in zip(idx, preds, strict=True)]
-                        pred_mod.append(target, items)
-                        bar.advance(task, len(idx) * state.num_processes)
+    def score(self, config: str, rows: list[BenchRow], generated: int, started: float) -> SetResult:
+        """Merge the set's predictions (in benchmark order) and score them with the set's metric."""
+        preds = pred_mod.merge(self.pred_dir, config, [r.id for r in rows])
+        metric = score_set(BENCH_BY_CONFIG[config].metric, [r.model_dump() for r in rows], preds)
+        fields = as_dict(metric)
+        if "counts" not in fields and "components" not in fields:  # TODO(i12-metrics): MetricResult
+            from wa_hub.schema import _upgrade_set_v1
 
-                    if mine:
-                        generate_responses(
-                            loaded.model,
-                            loaded.tokenizer,
-                            [format_prompt(r["instruction"], r["input"]) for r in mine],
-                            inputs=[r["input"] for r in mine],
-                            decoding=decoding,
-                            batch_size=batch_size,
-                            max_new_tokens=max_new_tokens,
-                            on_batch=save,
-                        )
-            state.wait_for_everyone()
-            if not state.is_main_process:
-                continue
-            preds = pred_mod.merge(pred_dir, config, ids)
-            scores = score_set(spec.metric, rows, preds)
-            results_sets[config] = {
-                **scores,
-                "metric": spec.metric,
-                "score": scores["score"],
-                "n": len(rows),
-                "generated": len(pending),
-                "reused": len(rows) - len(pending),
-                "seconds": round(time.perf_counter() - t0, 3),
-            }
-    if not state.is_main_process:
-        return {}
-    all_ten = all(s.config in results_sets for s in BENCH_SETS)
-    results: dict[str, Any] = {
-        "wa_hub_version": __version__,
-        "model": model_info,
-        "bench": bench_mod.bench_info(bench, revision, configs),
-        "decoding": decoding_info,
-        "versions": library_versions(),
-        "hardware": _hardware(state),
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "limit": limit,
-        "predictions": str(pred_dir.resolve()),
-        "sets": results_sets,
-    }
-    if all_ten:
-        results["average"] = round(statistics.fmean(results_sets[s.config]["score"] for s in BENCH_SETS), 4)
-    results["complete"] = all_ten and complete
-    write_json(out, results)
-    return results
+            fields = _upgrade_set_v1(fields)
+        return SetResult(
+            **fields,
+            generated=generated,
+            reused=len(rows) - generated,
+            seconds=round(time.perf_counter() - started, 3),
+        )
+
+    def finish(self, sets: dict[str, SetResult], complete_rows: bool) -> Results:
+        """Assemble results.json (the average only when all ten sets were scored) and write it."""
+        all_ten = all(s.config in sets for s in BENCH_SETS)
+        results = Results(
+            wa_hub_version=__version__,
+            model=self.model_info,
+            bench=BenchInfo(
+                **bench_mod.bench_info(self.settings.bench, self.settings.revision, self.configs)
+            ),
+            decoding=self.decoding,
+            versions=library_versions(),
+            hardware=self._hardware(),
+            created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            limit=self.settings.limit,
+            predictions=str(self.pred_dir.resolve()),
+            sets=sets,
+            average=round(statistics.fmean(sets[s.config].score for s in BENCH_SETS), 4) if all_ten else None,
+            complete=all_ten and complete_rows,
+        )
+        write_model(self.out, results)
+        return results
+
+    def _hardware(self) -> EvalHardware:
+        import torch
+
+        hw = EvalHardware(device=str(self.state.device), num_processes=self.state.num_processes)
+        if torch.cuda.is_available():
+            hw.gpu = torch.cuda.get_device_name(self.state.device)
+        else:
+            hw.cpu_threads = torch.get_num_threads()
+        return hw
 
 
-def _hardware(state: Any) -> dict[str, Any]:
-    import torch
+def evaluate(settings: EvalSettings, loaded: LoadedModel | None = None) -> Results | None:
+    """Evaluate `settings.model` (or the already `loaded` one) on `settings.bench`; returns the results.
 
-    hw: dict[str, Any] = {"device": str(state.device), "num_processes": state.num_processes}
-    if torch.cuda.is_available():
-        hw["gpu"] = torch.cuda.get_device_name(state.device)
-    else:
-        hw["cpu_threads"] = torch.get_num_threads()
-    return hw
+    `settings.predictions_from` ("references" | "source") skips the model and scores the benchmark's own
+    first references or inputs through the same saving and scoring path (a sanity check of the pipeline).
+    Only the main process returns the results (the others return None).
+    """
+    run = Evaluation(settings, loaded)
+    run.start()
+    sets: dict[str, SetResult] = {}
+    complete_rows = True
+    with _progress(settings.progress and run.is_main) as bar:
+        for config in run.configs:
+            started = time.perf_counter()
+            rows, total = run.load_set(config)
+            complete_rows = complete_rows and len(rows) == total
+            generated = run.generate(config, rows, bar)
+            run.state.wait_for_everyone()
+            if run.is_main:
+                sets[config] = run.score(config, rows, generated, started)
+    return run.finish(sets, complete_rows) if run.is_main else None

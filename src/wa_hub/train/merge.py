@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from wa_hub.errors import UsageError
-from wa_hub.fileio import atomic_dir, write_json
+from wa_hub.fileio import atomic_dir
 from wa_hub.models import read_run, resolve_source
+from wa_hub.schema import LogitCheck, MergeRecord, write_model
 
 
 def _probe(tokenizer: Any) -> dict[str, Any]:
@@ -40,20 +41,18 @@ def merge_run(run_dir: str | Path, out: str | Path, overwrite: bool = False, dty
     run = read_run(run_dir)
     if run is None:
         raise UsageError(f"{run_dir} is not a training run dir (no run.json)")
-    if run.get("method") != "lora":
-        raise UsageError(f"{run_dir} is a {run.get('method')!r} run; only LoRA runs can be merged")
-    base = run["base_model"]
-    base_path = resolve_source(base["source"])
-    saved_dtype = getattr(AutoConfig.from_pretrained(base_path, revision=base.get("revision")), "dtype", None)
+    if run.method != "lora":
+        raise UsageError(f"{run_dir} is a {run.method!r} run; only LoRA runs can be merged")
+    base = run.base_model
+    base_path = resolve_source(base.source)
+    saved_dtype = getattr(AutoConfig.from_pretrained(base_path, revision=base.revision), "dtype", None)
     target = getattr(torch, dtype) if dtype != "auto" else (saved_dtype or torch.float32)
     if isinstance(target, str):
         target = getattr(torch, target)
 
     tokenizer = AutoTokenizer.from_pretrained(run_dir)
     batch = _probe(tokenizer)
-    base_model = AutoModelForCausalLM.from_pretrained(
-        base_path, revision=base.get("revision"), dtype=torch.float32
-    )
+    base_model = AutoModelForCausalLM.from_pretrained(base_path, revision=base.revision, dtype=torch.float32)
     model: Any = PeftModel.from_pretrained(base_model, str(run_dir))
     reference = logits_of(model, batch)
     merged: Any = model.merge_and_unload()
@@ -67,15 +66,16 @@ def merge_run(run_dir: str | Path, out: str | Path, overwrite: bool = False, dty
         check = compare_logits(in_memory, logits_of(fresh, batch), target, f"merged model saved to {out}")
         # Against base + adapter too, at the saved dtype's tolerance.
         check_vs_adapter = compare_logits(reference, logits_of(fresh, batch), target, f"merged model {out}")
-        record = dict(run)
-        record.update(
-            method="full",
-            merged_from=str(run_dir.resolve()),
-            merge={
-                "dtype": str(target).replace("torch.", ""),
-                "reload": check,
-                "vs_base_plus_adapter": check_vs_adapter,
-            },
+        record = run.model_copy(
+            update={
+                "method": "full",
+                "merged_from": str(run_dir.resolve()),
+                "merge": MergeRecord(
+                    dtype=str(target).replace("torch.", ""),
+                    reload=LogitCheck(**check),
+                    vs_base_plus_adapter=LogitCheck(**check_vs_adapter),
+                ),
+            }
         )
-        write_json(Path(tmp) / "run.json", record)
+        write_model(Path(tmp) / "run.json", record)
     return Path(out)

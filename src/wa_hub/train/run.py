@@ -18,9 +18,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from wa_hub import __version__
 from wa_hub.errors import UsageError
 from wa_hub.fileio import write_json
 from wa_hub.provenance import library_versions
+from wa_hub.schema import BaseModelRef, DatasetRef, RunRecord, SaveCheck, TrainHardware, write_model
 from wa_hub.train.launch import (
     LaunchPlan,
     in_launched_process,
@@ -324,24 +326,25 @@ def _train_in_process(
         _publish_final(staging, out, rec.model.name)
         base_revision = rec.model.revision or getattr(model.config, "_commit_hash", None)
         git = git_commit()
-        run = {
-            "method": rec.method,
-            "base_model": {"name": rec.model.name, "source": rec.model.source, "revision": base_revision},
-            "recipe": rec.resolved(),
-            "dataset": dataset_info,
-            "versions": versions(),
-            "git_commit": git["commit"],
-            "git_dirty": git["dirty"],
-            "seed": rec.training.seed,
-            "wall_time_s": round(time.time() - started, 2),
-            "final_loss": _final_loss(trainer.state.log_history),
-            "train_loss": float(result.training_loss),
-            "global_step": int(trainer.state.global_step),
-            "resumed_from": resume_from.name if resume_from else None,
-            "hardware": hardware(plan),
-            "verification": record,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        }
-        write_json(out / "run.json", run)
+        run = RunRecord(
+            wa_hub_version=__version__,
+            method=rec.method,
+            base_model=BaseModelRef(name=rec.model.name, source=rec.model.source, revision=base_revision),
+            recipe=rec.resolved(),
+            dataset=DatasetRef.model_validate(dataset_info),
+            versions=versions(),
+            git_commit=git["commit"],
+            git_dirty=git["dirty"],
+            seed=rec.training.seed,
+            wall_time_s=round(time.time() - started, 2),
+            final_loss=_final_loss(trainer.state.log_history),
+            train_loss=float(result.training_loss),
+            global_step=int(trainer.state.global_step),
+            resumed_from=resume_from.name if resume_from else None,
+            hardware=TrainHardware.model_validate(hardware(plan)),
+            verification=SaveCheck.model_validate(record),
+            created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        )
+        write_model(out / "run.json", run)
     trainer.accelerator.wait_for_everyone()
     return out
