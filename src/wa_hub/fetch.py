@@ -94,7 +94,7 @@ def _hub_download(repo: str, filename: str, dest: Path) -> None:
         ) from None
 
 
-def _fetch_file(source: Source, rf: RawFile, dest: Path, archives: dict[str, Path], scratch: Path) -> None:
+def _fetch_file(rf: RawFile, dest: Path, archives: dict[str, Path], scratch: Path) -> None:
     part = dest.with_name(f".{dest.name}.part")
     try:
         if rf.hub_repo:
@@ -152,7 +152,7 @@ def fetch_sources(
                     digest = _verify(dest, rf, lock.get(key, {}).get("sha256"))
                     report.present.append(key)
                 else:
-                    _fetch_file(s, rf, dest, archives, Path(scratch))
+                    _fetch_file(rf, dest, archives, Path(scratch))
                     report.fetched.append(key)
                     digest = _verify(dest, rf, None if force else lock.get(key, {}).get("sha256"))
                 lock.setdefault(key, {"sha256": digest, "from": rf.origin})

@@ -38,8 +38,6 @@ PROMPT_NO_INPUT = (
     "### Instruction:\n{instruction}\n\n### Response:\n"
 )
 
-RESPONSE_HEADER = "### Response:"
-
 
 def task_prompt(task: str) -> str:
     """The study's instruction for `task`; a clear error for an unknown task."""

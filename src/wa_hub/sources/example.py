@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -23,4 +22,3 @@ class Example:
     instruction: str = ""
     references: tuple[str, ...] = ()
     m2: str = ""
-    meta: dict[str, Any] = field(default_factory=dict)

@@ -11,8 +11,6 @@ from pathlib import Path
 
 from wa_hub.errors import MalformedInputError
 
-INTENTS = ("fluency", "clarity", "coherence", "style", "meaning-changed")
-
 
 @dataclass(frozen=True)
 class Revision:

@@ -91,7 +91,6 @@ def bench_examples(
                 source.id,
                 references=tuple(references(s, annotators, paths[0])),
                 m2=s.block,
-                meta={"annotators": list(annotators)},
             )
             for i, s in enumerate(sentences)
         ]

@@ -224,15 +224,11 @@ class SFTCollator:
     """Right-pads a batch; packed rows get restarting position_ids and no attention mask."""
 
     pad_token_id: int
-    pad_to_multiple_of: int | None = None
 
     def __call__(self, features: list[dict[str, Any]]) -> dict[str, Any]:
         import torch
 
         longest = max(len(f["input_ids"]) for f in features)
-        if self.pad_to_multiple_of:
-            m = self.pad_to_multiple_of
-            longest = (longest + m - 1) // m * m
         packed = "seq_lengths" in features[0]
         ids, labels, extra = [], [], []
         for f in features:

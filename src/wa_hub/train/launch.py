@@ -8,9 +8,8 @@ from __future__ import annotations
 import os
 import shlex
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from wa_hub.errors import UsageError
 from wa_hub.train.recipe import Recipe
@@ -25,9 +24,6 @@ class LaunchPlan:
     global_batch_size: int
     launcher: str | None  # accelerate config used when num_processes > 1
     accelerate_config: str | None
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def visible_gpus() -> int:
