@@ -14,8 +14,8 @@ from wa_hub.errors import UsageError
 from wa_hub.evaluate import evaluate, generation
 from wa_hub.evaluate import predictions as pred_mod
 from wa_hub.evaluate.bench import load_set
-from wa_hub.schema import EvalSettings, Results, load_model_file
 from wa_hub.evaluate.scoring import apply_m2_edits
+from wa_hub.schema import EvalSettings, Results, load_model_file
 from wa_hub.study import BENCH_SETS
 
 ALL = [s.config for s in BENCH_SETS]
