@@ -21,10 +21,10 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from wa_hub import __version__
+from wa_hub import __version__, cards
 from wa_hub.errors import UsageError, WaHubError
 from wa_hub.fileio import atomic_dir, sha256_file
-from wa_hub.prompts import PROMPT_INPUT, PROMPT_NO_INPUT, TASK_PROMPTS, TASKS, task_prompt
+from wa_hub.prompts import TASK_PROMPTS, TASKS, task_prompt
 from wa_hub.resources import resource
 from wa_hub.schema import (
     BenchManifest,
@@ -222,55 +222,16 @@ def write_dataset_folder(
     manifest: Manifest,
     rows: dict[str, list[Any]],
     row_model: type[Record],
-    card: str,
     overwrite: bool = False,
 ) -> Path:
-    """Parquet per config (`manifest.configs`), manifest.json and the card, built aside and renamed in."""
+    """Parquet per config (`manifest.configs`), manifest.json and the card rendered from the manifest as
+    written (wa_hub.cards), built aside and renamed in."""
     with atomic_dir(out, overwrite=overwrite) as tmp:
         for c in manifest.configs:
             _write_parquet(tmp / c.file, rows[c.name], row_model)
         write_model(tmp / "manifest.json", manifest)
-        (tmp / "README.md").write_text(card, encoding="utf-8")
+        cards.write_dataset_card(tmp)
     return Path(out)
-
-
-def _front_matter(configs: list[str], split: str, default: str, extra: dict[str, Any]) -> str:
-    meta = dict(extra)
-    meta["configs"] = [
-        {
-            "config_name": c,
-            "data_files": [{"split": split, "path": f"data/{c}/{split}-*.parquet"}],
-            **({"default": True} if c == default else {}),
-        }
-        for c in configs
-    ]
-    return yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000)
-
-
-def _render_card(template: str, context: dict[str, Any]) -> str:
-    import jinja2
-
-    path = resource("cards", template)
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(path.parent)),
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
-    )
-    return env.get_template(path.name).render(**context)
-
-
-def _size_category(n: int) -> str:
-    for limit, name in [
-        (1_000, "n<1K"),
-        (10_000, "1K<n<10K"),
-        (100_000, "10K<n<100K"),
-        (1_000_000, "100K<n<1M"),
-    ]:
-        if n < limit:
-            return name
-    return "1M<n<10M"
 
 
 # --- build-data ---------------------------------------------------------------------------------------
@@ -471,46 +432,8 @@ def build_data(
             warnings=warnings,
         )
         advance("writing Parquet")
-        write_dataset_folder(
-            out, manifest, configs, InstructionRow, _data_card(manifest, plan.spec, used_sources), overwrite
-        )
+        write_dataset_folder(out, manifest, configs, InstructionRow, overwrite)
     return Path(out)
-
-
-def _data_card(manifest: InstructionManifest, spec: DataSpec, sources: list[Source]) -> str:
-    names, counts = list(manifest.counts), manifest.counts
-    return _render_card(
-        "dataset.md.j2",
-        {
-            "front_matter": _front_matter(
-                names,
-                "train",
-                "mixed",
-                {
-                    "pretty_name": spec.pretty_name,
-                    "language": ["en"],
-                    "license": "other",
-                    "license_name": "mixed-non-commercial",
-                    "task_categories": ["text-generation"],
-                    "tags": ["writing-assistance", "instruction-tuning", "alpaca", "wa-hub"],
-                    "size_categories": [_size_category(max(counts.values(), default=0))],
-                },
-            ),
-            "spec": spec,
-            "version": manifest.version,
-            "sample": manifest.sample,
-            "seed": manifest.seed,
-            "counts": counts,
-            "configs": names,
-            "parts": manifest.parts,
-            "task_prompts": {t: task_prompt(t) for t in spec.tasks},
-            "sources": sources,
-            "prompt_input": PROMPT_INPUT,
-            "prompt_no_input": PROMPT_NO_INPUT,
-            "wa_hub_version": __version__,
-            "warnings": manifest.warnings,
-        },
-    )
 
 
 # --- build-bench --------------------------------------------------------------------------------------
@@ -613,52 +536,5 @@ def build_bench(
             size_mismatches=mismatches,
         )
         advance("writing Parquet")
-        write_dataset_folder(out, manifest, configs, BenchRow, _bench_card(manifest, s, sources), overwrite)
+        write_dataset_folder(out, manifest, configs, BenchRow, overwrite)
     return Path(out)
-
-
-def _bench_card(manifest: BenchManifest, spec: BenchSpec, sources: list[Source]) -> str:
-    from wa_hub.paper import PAPER_ROWS
-
-    counts = manifest.counts
-    return _render_card(
-        "benchmark.md.j2",
-        {
-            "front_matter": _front_matter(
-                list(counts),
-                "test",
-                "all",
-                {
-                    "pretty_name": spec.pretty_name,
-                    "language": ["en"],
-                    "license": "other",
-                    "license_name": "mixed-non-commercial",
-                    "task_categories": ["text-generation"],
-                    "tags": [
-                        "writing-assistance",
-                        "grammatical-error-correction",
-                        "simplification",
-                        "wa-hub",
-                    ],
-                    "size_categories": [_size_category(counts["all"])],
-                },
-            ),
-            "sets": [
-                {
-                    "set": bs,
-                    "rows": counts[bs.config],
-                    "refs": manifest.references_per_row[bs.config],
-                    "source": get_source(spec.sets[bs.config].source, "test"),
-                    "instruction": task_prompt(bs.task),
-                }
-                for bs in BENCH_SETS
-            ],
-            "sources": sources,
-            "version": manifest.version,
-            "sample": manifest.sample,
-            "counts": counts,
-            "mismatches": manifest.size_mismatches,
-            "wa_hub_version": __version__,
-            "paper_rows": list(PAPER_ROWS),
-        },
-    )

@@ -191,8 +191,22 @@ def upgrade_manifest(obj: dict[str, Any]) -> dict[str, Any]:
         ]
     if isinstance(out.get("builder"), dict):
         out.setdefault("pretty_name", out["builder"].get("pretty_name", ""))
+        out.setdefault("sources", _v1_sources(out["builder"], out.get("raw_files"), out.get("kind")))
     out["schema_version"] = SCHEMA_VERSION
     return out
+
+
+def _v1_sources(builder: dict[str, Any], raw_files: Any, kind: Any) -> list[str]:
+    """The registry keys a 0.1.0 build read: its builder spec's sources whose raw files it hashed."""
+    read = {str(k).split("/", 1)[0] for k in raw_files} if isinstance(raw_files, dict) else set()
+    entries: list[tuple[Any, str]] = []
+    if kind == "benchmark":
+        entries = [(x, "test") for x in (builder.get("sets") or {}).values()]
+    else:
+        entries = [(p, "train") for parts in (builder.get("tasks") or {}).values() for p in parts]
+        entries += [(g, "generic") for g in builder.get("generic") or []]
+    keys = [f"{e['source']}:{role}" for e, role in entries if isinstance(e, dict) and e.get("source") in read]
+    return list(dict.fromkeys(keys))
 
 
 # --- training run dirs ------------------------------------------------------------------------------------

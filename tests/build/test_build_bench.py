@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-import yaml
+from huggingface_hub import DatasetCard
 from typer.testing import CliRunner
 
+from wa_hub import cards, schema
 from wa_hub.build import build_bench, sample_raw_dir
 from wa_hub.cli import app
 from wa_hub.errors import WaHubError
@@ -31,8 +32,16 @@ def _rows(out: Path, config: str) -> list[dict[str, object]]:
 
 
 def test_sample_bench_layout_rows_and_references(bench_out: Path) -> None:
-    front = yaml.safe_load((bench_out / "README.md").read_text().split("---\n")[1])
-    assert [c["config_name"] for c in front["configs"]] == [*CONFIGS, "all"]
+    card = DatasetCard.load(bench_out / "README.md")
+    assert [c["config_name"] for c in card.data.configs] == [*CONFIGS, "all"]
+    assert all(c["data_files"][0]["split"] == "test" for c in card.data.configs)
+    assert str(card) == str(cards.render_dataset_card(schema.load_manifest(bench_out)))  # from the manifest
+    assert (
+        "| `jfleg` | JFL | fluency | Make the text more fluent. | 8 | 4 | gleu |" in card.text
+        and "(`wa-hub build-bench --sample`): 80 rows" in card.text
+    )
+    pushed = str(cards.render_dataset_card(schema.load_manifest(bench_out), "acme/writing-bench"))
+    assert "--bench acme/writing-bench --revision v1.0.0" in pushed
     table = pq.read_table(bench_out / "data" / "all" / "test-00000-of-00001.parquet")
     assert table.column_names == ["id", "set", "task", "instruction", "input", "references", "metric", "m2"]
     refs = {c: {len(r["references"]) for r in _rows(bench_out, c)} for c in CONFIGS}  # type: ignore[arg-type]
@@ -93,7 +102,8 @@ def test_size_mismatch_is_an_error_unless_allowed(tmp_path: Path) -> None:
     out = build_bench(sample_raw_dir(), tmp_path / "o", allow_size_mismatch=True)
     m = load_manifest(out)
     assert isinstance(m, BenchManifest) and len(m.size_mismatches) == 10
-    assert "Sizes that differ" in (out / "README.md").read_text()
+    card = (out / "README.md").read_text()
+    assert "Sizes that differ" in card and "- conll14: 8 rows from" in card
 
 
 def test_cli_missing_files_exit_2(tmp_path: Path) -> None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-import yaml
+from huggingface_hub import DatasetCard
 from typer.testing import CliRunner
 
+from wa_hub import cards, schema
 from wa_hub.build import build_data
 from wa_hub.cli import app
 from wa_hub.errors import UsageError, WaHubError
@@ -37,18 +39,60 @@ def test_layout_configs_and_counts(sample_out: Path) -> None:
     assert counts["writing"] == 64 + 5 * 20
     assert counts["generic"] == 24 and counts["generic-gpt4"] == 12
     assert counts["mixed"] == counts["writing"] + 24 and counts["mixed-gpt4"] == counts["writing"] + 12
-    card = (sample_out / "README.md").read_text()
-    front = yaml.safe_load(card.split("---\n")[1])
-    names = [c["config_name"] for c in front["configs"]]
+    card = DatasetCard.load(sample_out / "README.md")
+    names = [c["config_name"] for c in card.data.configs]
     assert names == ["writing", "generic", "mixed", *TASKS6, "generic-gpt4", "mixed-gpt4"]
-    for c in front["configs"]:
+    assert [c["config_name"] for c in card.data.configs if c.get("default")] == ["mixed"]
+    for c in card.data.configs:
         assert c["data_files"] == [{"split": "train", "path": f"data/{c['config_name']}/train-*.parquet"}]
         assert (sample_out / "data" / c["config_name"] / "train-00000-of-00001.parquet").is_file()
+    assert card.data.license == "other" and card.data.license_name == "mixed-non-commercial"
+    card = card.text
     assert set(manifest.raw_files) >= {"wi_locness/A.train.gold.bea19.m2", "alpaca/alpaca_data.json"}
     assert all(len(h) == 64 for h in manifest.raw_files.values())
     assert manifest.seed == 42 and manifest.version == "1.0.0" and manifest.sample is True
     assert "Fix grammatical errors in the text." in card and "CC BY-NC 4.0" in card
     assert "non-commercial" in card
+
+
+def test_the_card_is_a_function_of_the_manifest(sample_out: Path) -> None:
+    manifest = schema.load_manifest(sample_out)
+    assert (sample_out / "README.md").read_text() == str(cards.render_dataset_card(manifest))
+    local = (sample_out / "README.md").read_text()
+    assert (
+        'load_dataset("path/to/this/folder", "mixed", split="train")' in local and "ORG/writing" not in local
+    )
+    pushed = str(cards.render_dataset_card(manifest, "acme/writing-instruct"))
+    assert 'load_dataset("acme/writing-instruct", "fluency", split="train", revision="v1.0.0")' in pushed
+    assert "**Version 1.0.0** of `acme/writing-instruct`" in pushed and "path/to/this/folder" not in pushed
+    for source in ("wi_locness", "iterater_v2", "alpaca"):  # the sources table, from manifest.sources
+        assert f"| `{source}` |" in local
+    assert "| grammaticality | Fix grammatical errors in the text. | 64 | wi_locness (64 of " in local
+
+
+def test_a_0_1_0_manifest_renders_the_same_card(sample_out: Path, tmp_path: Path) -> None:
+    """A folder built by wa-hub 0.1.0 (manifest with `counts`, no configs/sources/schema_version) pushes the
+    same card as one built now."""
+    now = schema.dump(schema.load_manifest(sample_out))
+    old = {k: v for k, v in now.items() if k not in ("schema_version", "configs", "sources", "pretty_name")}
+    old["counts"] = {c["name"]: c["rows"] for c in now["configs"]}
+    (tmp_path / "manifest.json").write_text(json.dumps(old))
+    then = schema.load_manifest(tmp_path)
+    assert then.sources == now["sources"]
+    assert str(cards.render_dataset_card(then, "acme/x")) == str(
+        cards.render_dataset_card(schema.load_manifest(sample_out), "acme/x")
+    )
+    # the manifests 0.1.0 really wrote: their sources come from the builder spec and the raw files hashed
+    v010 = Path(__file__).parents[1] / "data" / "v0.1.0"
+    data, bench = (
+        schema.load_manifest(v010 / "data-manifest.json"),
+        schema.load_manifest(v010 / "bench-manifest.json"),
+    )
+    assert data.sources == ["wi_locness:train", "iterater_v2:train", "turkcorpus:train", "wikilarge:train",
+                            "wnc:train", "alpaca:generic", "alpaca_gpt4:generic"]  # fmt: skip
+    assert "conll14:test" in bench.sources and "wi_locness:test" in bench.sources and len(bench.sources) == 9
+    assert "| `wnc` | [Wiki Neutrality Corpus" in str(cards.render_dataset_card(data, "acme/x"))
+    assert "(v1.0.0)" in str(cards.render_dataset_card(bench, "acme/y"))
 
 
 def test_rows_columns_prompts_and_ids(sample_out: Path) -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
+from wa_hub.metrics import get_metric
 from wa_hub.prompts import TASK_PROMPTS
 from wa_hub.study import BENCH_SETS
 
@@ -34,50 +34,66 @@ def instruct_rows(config: str, n: int = 6) -> list[dict[str, Any]]:
 
 
 def write_dataset_folder(out: Path, version: str = "1.0.0", name: str = "writing-instruct") -> Path:
-    """A dataset folder per ARCHITECTURE.md (manifest.json, README.md with `configs:`, Parquet shards)."""
+    """A dataset folder per ARCHITECTURE.md: Parquet shards, a schema manifest.json, its card."""
     from datasets import Dataset
 
-    configs_yaml = []
+    from wa_hub import __version__, cards, schema
+    from wa_hub.build import load_data_spec
+
     for c in CONFIGS:
         Dataset.from_list(instruct_rows(c)).to_parquet(out / "data" / c / "train-00000-of-00001.parquet")
-        configs_yaml.append(
-            f"- config_name: {c}\n  data_files:\n  - split: train\n    path: data/{c}/train-*.parquet"
-        )
-    front = "configs:\n" + "\n".join(configs_yaml) + "\nlicense: other\nlanguage:\n- en\n"
-    body = (
-        f"# Writing instructions (v{version})\n\n"
-        f'```python\nds = load_dataset("ORG/{name}", "mixed", split="train", revision="v{version}")\n```\n'
+    grammar = sum(r["task"] == "grammaticality" for r in instruct_rows("mixed"))
+    manifest = schema.InstructionManifest(
+        name=name,
+        pretty_name="Writing instructions",
+        version=version,
+        wa_hub_version=__version__,
+        builder=load_data_spec().model_dump(),
+        sample=True,
+        raw_files={},
+        configs=[
+            schema.ConfigEntry(name=c, split="train", rows=len(instruct_rows(c)), default=c == "mixed")
+            for c in CONFIGS
+        ],
+        columns=list(schema.columns(schema.InstructionRow)),
+        sources=["wi_locness:train", "alpaca:generic"],
+        seed=0,
+        per_task={"grammaticality": grammar},
+        generic_rows=None,
+        parts={"grammaticality": [schema.TaskPartUsed(source="wi_locness", rows=grammar, available=grammar)]},
     )
-    (out / "README.md").write_text(f"---\n{front}---\n\n{body}", encoding="utf-8")
-    manifest = {"name": name, "kind": "instruction-data", "version": version, "seed": 0,
-                "counts": {c: len(instruct_rows(c)) for c in CONFIGS}}  # fmt: skip
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    schema.write_model(out / "manifest.json", manifest)
+    cards.write_dataset_card(out)
     return out
 
 
 def results_obj(
     bench: str, revision: str | None, decoding: str = "greedy", offset: float = 0.0
 ) -> dict[str, Any]:
-    """A results.json object as `wa-hub evaluate` writes it, with distinct scores per set."""
+    """A results.json object as `wa-hub evaluate` writes it (schema.Results), with distinct scores per set."""
+    from wa_hub import schema
+
     sets = {}
     for i, s in enumerate(BENCH_SETS):
         score = round(10.0 + 3.5 * i + offset, 2)
-        entry: dict[str, Any] = {"metric": s.metric, "score": score, "n": 3, "seconds": 0.1}
-        if s.metric in ("m2", "errant"):
-            entry.update({"precision": score + 5, "recall": score - 5, "f0.5": score})
-        sets[s.config] = entry
-    avg = round(sum(v["score"] for v in sets.values()) / len(sets), 4)
-    return {
-        "wa_hub_version": "0.1.0",
-        "model": {"source": "run", "adapter": None, "revision": None, "run": "run"},
-        "bench": {"path_or_id": bench, "revision": revision},
-        "decoding": {"name": decoding, "max_new_tokens": 64},
-        "versions": {"torch": "x"},
-        "created": "2025-01-02T03:04:05Z",
-        "sets": sets,
-        "average": avg,
-        "complete": True,
-    }
+        f_score = {}
+        if get_metric(s.metric).inputs == "m2":  # the F-score metrics
+            f_score = dict(precision=score + 5, recall=score - 5, f_beta=score, beta=0.5)
+        sets[s.config] = schema.SetResult(metric=s.metric, score=score, n=3, seconds=0.1, **f_score)
+    result = schema.Results(
+        wa_hub_version="0.1.0",
+        model=schema.ModelInfo(source="run", run="run"),
+        bench=schema.BenchInfo(path_or_id=bench, revision=revision),
+        decoding=schema.DecodingInfo(
+            name=decoding, do_sample=False, num_beams=4 if decoding == "beam" else 1, max_new_tokens=64
+        ),
+        versions={"torch": "x"},
+        created="2025-01-02T03:04:05Z",
+        sets=sets,
+        average=round(sum(v.score for v in sets.values()) / len(sets), 4),
+        complete=True,
+    )
+    return schema.dump(result)
 
 
 def make_lora_run(run: Path, base_dir: Path, dataset: dict[str, Any]) -> Path:
@@ -85,6 +101,8 @@ def make_lora_run(run: Path, base_dir: Path, dataset: dict[str, Any]) -> Path:
     import torch
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from wa_hub import schema
 
     torch.manual_seed(0)
     base = AutoModelForCausalLM.from_pretrained(base_dir)
@@ -98,22 +116,23 @@ def make_lora_run(run: Path, base_dir: Path, dataset: dict[str, Any]) -> Path:
     (run / "logs" / "events.out.tfevents.1.host").write_bytes(b"\x00tensorboard-bytes")
     (run / "checkpoint-4").mkdir()
     (run / "checkpoint-4" / "optimizer.pt").write_bytes(b"optimizer state")
-    run_json = {
-        "method": "lora",
-        "base_model": {"name": "tiny:llama", "source": "tiny:llama", "revision": None},
-        "recipe": {
+    record = schema.RunRecord(
+        method="lora",
+        base_model=schema.BaseModelRef(name="tiny:llama", source="tiny:llama"),
+        recipe={
             "name": "tiny-cpu",
             "method": "lora",
             "lora": {"r": 4, "alpha": 8},
             "training": {"max_steps": 8},
         },
-        "dataset": dataset,
-        "versions": {"torch": torch.__version__},
-        "git_commit": {"commit": "0123abc", "dirty": False},
-        "seed": 0,
-        "wall_time_s": 83.4,
-        "final_loss": 5.4321,
-        "hardware": {"device": "cpu", "num_processes": 1},
-    }
-    (run / "run.json").write_text(json.dumps(run_json, indent=2), encoding="utf-8")
+        dataset=schema.DatasetRef(**dataset),
+        versions={"torch": torch.__version__},
+        git_commit="0123abc",
+        git_dirty=False,
+        seed=0,
+        wall_time_s=83.4,
+        final_loss=5.4321,
+        hardware=schema.TrainHardware(device="cpu", world_size=1),
+    )
+    schema.write_model(run / "run.json", record)
     return run

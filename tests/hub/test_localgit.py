@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 from hubtest import FAKE_TOKEN, write_dataset_folder
+from huggingface_hub import DatasetCard
 from typer.testing import CliRunner
 
+from wa_hub import cards, schema
 from wa_hub.cli import app
 from wa_hub.errors import UsageError, WaHubError
 from wa_hub.hub import localgit, push
@@ -43,11 +45,37 @@ def test_dataset_push_is_one_tagged_commit_in_the_olah_layout(dataset_folder: Pa
     assert expected <= tree
     assert tree - expected <= {".gitattributes"}
     card = git(repo, "show", "v1.0.0:README.md")
-    assert 'load_dataset("acme/writing-instruct", "mixed", revision="v1.0.0")' in card
-    assert "**Version 1.0.0**" in card
-    assert "ORG/writing-instruct" not in card  # the builders' placeholder became the real repo id
-    assert card.startswith("---\nconfigs:")  # front matter untouched, still first
+    assert 'load_dataset("acme/writing-instruct", "mixed", split="train", revision="v1.0.0")' in card
+    assert "**Version 1.0.0** of `acme/writing-instruct`" in card
+    assert "path/to/this/folder" in (dataset_folder / "README.md").read_text()  # the local card, as built
+    assert "path/to/this/folder" not in card and "ORG/" not in card
+    # the pushed card is the manifest's card for this repo, and its front matter declares the same configs
+    manifest = schema.load_manifest(dataset_folder)
+    assert card + "\n" == str(cards.render_dataset_card(manifest, REPO))
+    (repo_card := tmp_path / "README.md").write_text(card + "\n")
+    assert [c["config_name"] for c in DatasetCard.load(repo_card).data.configs] == ["mixed", "writing"]
     assert git(repo, "show", "v1.0.0:manifest.json") == (dataset_folder / "manifest.json").read_text().strip()
+
+
+def test_a_hand_edited_card_is_not_published_and_a_warning_says_so(
+    dataset_folder: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    readme = dataset_folder / "README.md"
+    readme.write_text(readme.read_text() + "\nMy own notes.\n")
+    push(dataset_folder, REPO, hub_dir=tmp_path / "hub")
+    card = git(tmp_path / "hub" / "datasets" / "acme" / "writing-instruct", "show", "v1.0.0:README.md")
+    assert "My own notes." not in card
+    assert "README.md differs from the card rendered from its manifest.json" in caplog.text
+    assert "My own notes." in readme.read_text()  # the folder keeps its file
+
+
+def test_a_manifest_that_does_not_match_its_schema_is_named(dataset_folder: Path, tmp_path: Path) -> None:
+    manifest = json.loads((dataset_folder / "manifest.json").read_text())
+    manifest["configs"][0]["rows"] = -1
+    (dataset_folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(WaHubError, match=r"manifest.json: .*field configs.0.rows"):
+        push(dataset_folder, REPO, hub_dir=tmp_path / "hub")
+    assert not (tmp_path / "hub" / "datasets").exists()
 
 
 def test_existing_version_is_refused_and_repo_unchanged(dataset_folder: Path, tmp_path: Path) -> None:

@@ -10,8 +10,9 @@ import pytest
 import yaml
 from hubtest import results_obj
 
-from wa_hub.errors import UsageError
+from wa_hub.errors import UsageError, WaHubError
 from wa_hub.hub import push
+from wa_hub.schema import Results, load_model_file
 from wa_hub.study import BENCH_SETS
 
 REPO = "acme/tiny-writing-lora"
@@ -57,19 +58,21 @@ def test_model_card_metadata_and_body(lora_run: Path, tmp_path: Path) -> None:
     assert data.datasets == ["acme/writing-instruct"]
     assert data.license == "cc-by-nc-4.0"
     assert "wa-hub" in data.tags
-    expected = results_obj("acme/writing-bench", "v1.0.0")["sets"]
+    expected = load_model_file(lora_run / "eval" / "results.json", Results).sets
     by_set = {(r.dataset_config, r.metric_type): r for r in data.eval_results}
     for s in BENCH_SETS:
-        headline = "f0.5" if s.metric in ("m2", "errant") else s.metric
+        entry = expected[s.config]
+        headline = f"f{entry.beta:g}" if entry.f_beta is not None else s.metric  # f0.5 for M2 and ERRANT
         r = by_set[(s.config, headline)]
-        assert r.metric_value == pytest.approx(expected[s.config]["score"])
+        assert r.metric_value == pytest.approx(entry.score)
         assert (r.dataset_type, r.dataset_split, r.dataset_revision) == (
             "acme/writing-bench",
             "test",
             "v1.0.0",
         )
         assert r.task_type == "text-generation"
-    assert by_set[("conll14", "precision")].metric_value == pytest.approx(expected["conll14"]["precision"])
+    assert by_set[("conll14", "precision")].metric_value == pytest.approx(expected["conll14"].precision)
+    assert by_set[("conll14", "f0.5")].metric_name == "M2 F0.5"
     text = card.text
     assert 'revision="v0.3.1"' in text and "Version 0.3.1" in text
     assert 'PeftModel.from_pretrained(base, "acme/tiny-writing-lora", revision="v0.3.1")' in text
@@ -77,6 +80,7 @@ def test_model_card_metadata_and_body(lora_run: Path, tmp_path: Path) -> None:
     assert 'load_dataset("acme/writing-instruct", "mixed", revision="v1.0.0")' in text
     assert "max_steps: 8" in text  # the recipe as YAML
     assert "1m 23s" in text and "5.4321" in text and "device: cpu" in text
+    assert "| wa-hub commit | `0123abc` |" in text  # run.json's git_commit, a string
     assert "| acme/tiny-writing-lora | 10.00 |" in text  # the Table 3 row
     assert "CC BY-NC 4.0" in text and "arXiv:2305.13225" in text
 
@@ -122,6 +126,7 @@ def test_several_results_files(lora_run: Path, tmp_path: Path) -> None:
     assert "| acme/tiny-writing-lora (greedy) | 10.00 |" in card
     assert "| acme/tiny-writing-lora (beam) | 12.00 |" in card
     assert "name: M2 F0.5 (beam)" in card
+    assert "`name=beam`, `do_sample=False`, `num_beams=4`" in card
 
 
 def test_run_dir_problems_are_named(lora_run: Path, tmp_path: Path) -> None:
@@ -151,3 +156,57 @@ def test_alpaca_chat_template_ships_and_matches_the_prompt(lora_run: Path, tmp_p
     assert tok.apply_chat_template(no_input, chat_template="alpaca", tokenize=False) == format_prompt(
         "Name a colour."
     )
+
+
+def test_f_scores_are_named_by_their_own_beta(lora_run: Path, tmp_path: Path) -> None:
+    """An M2/ERRANT entry scored with --beta 1 is an F1 in model-index, .eval_results and the card's text."""
+    from huggingface_hub import ModelCard
+
+    path = lora_run / "eval" / "results.json"
+    result = json.loads(path.read_text())
+    for config in ("conll14", "bea19"):
+        result["sets"][config]["beta"] = 1.0
+    path.write_text(json.dumps(result))
+    hub = tmp_path / "hub"
+    push(lora_run, REPO, hub_dir=hub)
+    repo = hub / "models" / "acme" / "tiny-writing-lora"
+    (readme := tmp_path / "README.md").write_text(show(repo, "v1.0.0:README.md"))
+    card = ModelCard.load(readme)
+    conll = [(r.metric_type, r.metric_name) for r in card.data.eval_results if r.dataset_config == "conll14"]
+    assert conll == [("f1", "M2 F1"), ("precision", "M2 precision"), ("recall", "M2 recall")]
+    assert "CoNLL-2014: M2 F1; BEA-2019 dev: ERRANT F1" in card.text
+    notes = yaml.safe_load(show(repo, "v1.0.0:.eval_results/writing-bench.yaml"))
+    assert {"ERRANT F1; decoding: greedy", "SARI; decoding: greedy"} <= {e["notes"] for e in notes}
+
+
+def test_results_written_by_wa_hub_0_1_0_still_make_a_card(lora_run: Path, tmp_path: Path) -> None:
+    """0.1.0 kept each metric's keys flat (`f0.5`, `correct`, ...) and had no schema_version."""
+    old = {
+        "wa_hub_version": "0.1.0",
+        "model": {"source": "run", "adapter": None, "revision": None, "run": "run"},
+        "bench": {"path_or_id": "acme/writing-bench", "revision": "v1.0.0"},
+        "decoding": {"name": "greedy", "max_new_tokens": 64},
+        "versions": {"torch": "x"},
+        "created": "2025-01-02T03:04:05Z",
+        "sets": {
+            "conll14": {"metric": "m2", "score": 31.5, "precision": 40.0, "recall": 15.0, "f0.5": 31.5,
+                        "correct": 3, "proposed": 7, "gold": 20, "n": 3, "seconds": 0.1},
+            "jfleg": {"metric": "gleu", "score": 44.25, "n": 3, "seconds": 0.1},
+        },
+        "average": None,
+        "complete": False,
+    }  # fmt: skip
+    (lora_run / "eval" / "results.json").write_text(json.dumps(old))
+    push(lora_run, REPO, hub_dir=tmp_path / "hub")
+    card = show(tmp_path / "hub" / "models" / "acme" / "tiny-writing-lora", "v1.0.0:README.md")
+    assert "type: f0.5\n      value: 31.5" in card and "type: gleu\n      value: 44.25" in card
+    assert "| acme/tiny-writing-lora | 31.50 | - | 44.25 |" in card
+
+
+def test_run_json_that_does_not_match_its_schema_is_named(lora_run: Path, tmp_path: Path) -> None:
+    """run.json's git_commit is a string; the dict an old test fixture faked is an error naming the field."""
+    run = json.loads((lora_run / "run.json").read_text())
+    run["git_commit"] = {"commit": "0123abc", "dirty": False}
+    (lora_run / "run.json").write_text(json.dumps(run))
+    with pytest.raises(WaHubError, match=r"run.json: expected a valid RunRecord: field git_commit"):
+        push(lora_run, REPO, hub_dir=tmp_path / "hub")

@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from wa_hub import cards, schema
 from wa_hub.errors import UsageError
 from wa_hub.hub import card, chat, stage
 from wa_hub.hub.backend import Backend, check_repo_id, parse_version, version_tag
@@ -88,23 +89,16 @@ def push(
     secret = known_token(token)
     with tempfile.TemporaryDirectory(prefix="wa-hub-push-") as tmp:
         if kind == "dataset":
-            manifest = stage.read_json(
-                path / "manifest.json", "the manifest.json object written by build-data"
-            )
-            declared = manifest.get("version") if isinstance(manifest.get("version"), str) else None
-            if version and declared and parse_version(version) != parse_version(declared):
+            manifest = schema.load_manifest(path)
+            if version and parse_version(version) != parse_version(manifest.version):
                 raise UsageError(
-                    f"{path} was built as version {declared} (its card and manifest say so); rebuild it with "
-                    f"--version {version}, or push it as {declared}"
+                    f"{path} was built as version {manifest.version} (its card and manifest say so); "
+                    f"rebuild it with --version {version}, or push it as {manifest.version}"
                 )
-            version = version or _default_version(backend, repo, kind, declared)
-            tag = version_tag(version)
+            tag = version_tag(manifest.version)
             version = tag[1:]
             files = stage.dataset_files(path)
-            readme = Path(files["README.md"]).read_text(encoding="utf-8")  # type: ignore[arg-type]
-            files["README.md"] = card.stamp_dataset_card(
-                readme, repo, version, tag, manifest.get("name")
-            ).encode()
+            files["README.md"] = _dataset_card(path, manifest, repo)
             what = "dataset"
         else:
             files, tag, version = _model_files(
@@ -115,6 +109,22 @@ def push(
         message = f"{what} {version}: wa-hub push of {path.name}"
         log.info("pushing %d files to %s %s (%s)", len(files), repo, tag, backend.name)
         return backend.publish(repo, kind, files, tag, private=private, message=message)
+
+
+def _dataset_card(folder: Path, manifest: schema.Manifest, repo: str) -> bytes:
+    """The card of `repo` at this version, rendered again from the manifest (the folder's card names no repo).
+
+    A README.md that is not the card wa-hub renders for this manifest was edited by hand: those edits are
+    not published, and a warning says so.
+    """
+    built = (folder / "README.md").read_text(encoding="utf-8", errors="replace")
+    if built != str(cards.render_dataset_card(manifest)):
+        log.warning(
+            "%s/README.md differs from the card rendered from its manifest.json; the pushed card is rendered "
+            "from manifest.json, so edits made to README.md are not published",
+            folder,
+        )
+    return str(cards.render_dataset_card(manifest, repo)).encode()
 
 
 def _model_files(
@@ -128,17 +138,16 @@ def _model_files(
     bench_repo: str | None,
     dataset_repo: str | None,
 ) -> tuple[dict[str, Path | bytes], str, str]:
-    run = stage.read_json(run_dir / "run.json", "the run.json object written by `wa-hub train`")
-    method = run.get("method")
-    if method not in ("lora", "full"):
-        raise UsageError(f"{run_dir}/run.json: method is {method!r}, expected 'lora' or 'full'")
-    stage.check_weights(run_dir, method)
+    run = schema.load_model_file(run_dir / "run.json", schema.RunRecord)
+    stage.check_weights(run_dir, run.method)
     result_paths = [Path(p) for p in results] if results else stage.find_results(run_dir)
     for p in result_paths:
         if not p.is_file():
             raise UsageError(f"--results {p}: no such file")
     result_objs = [stage.read_results(p) for p in result_paths]
-    benches = [card.bench_ref(r, bench_repo, str(p)) for r, p in zip(result_objs, result_paths, strict=True)]
+    # the card reads results as schema objects (stage.read_results still gives dicts, for results_files)
+    scored = [schema.load_model_file(p, schema.Results) for p in result_paths]
+    benches = [card.bench_ref(r, bench_repo, str(p)) for r, p in zip(scored, result_paths, strict=True)]
     dataset = _dataset_ref(run, dataset_repo, run_dir)
     version = version or _default_version(backend, repo, "model", None)
     tag = version_tag(version)
@@ -147,49 +156,45 @@ def _model_files(
     weights_dir = run_dir
     card_run = run
     if merged:
-        if method != "lora":
+        if run.method != "lora":
             raise UsageError(
-                f"{run_dir}: --merged merges a LoRA adapter, but this run is {method!r} (push it as is)"
+                f"{run_dir}: --merged merges a LoRA adapter, but this run is {run.method!r} (push it as is)"
             )
         from wa_hub.train.merge import merge_run
 
         weights_dir = Path(merge_run(run_dir, tmp / "merged"))
-        card_run = {**run, "merged_from": str(run_dir.name)}
+        card_run = run.model_copy(update={"merged_from": run_dir.name})
     files = stage.model_files(weights_dir, run_dir)
     files.update(stage.results_files(result_paths, result_objs))
-    names = (
-        [repo]
-        if len(result_objs) <= 1
-        else [f"{repo} ({(r.get('decoding') or {}).get('name', i)})" for i, r in enumerate(result_objs)]
-    )
-    files["README.md"] = card.render_model_card(
-        card_run,
-        repo,
-        version,
-        tag,
-        merged=merged,
-        results=result_objs,
-        benches=benches,
-        result_names=names,
-        dataset=dataset,
+    names = [repo] if len(scored) <= 1 else [f"{repo} ({r.decoding.name})" for r in scored]
+    files["README.md"] = str(
+        card.render_model_card(
+            card_run,
+            repo,
+            version,
+            tag,
+            merged=merged,
+            results=scored,
+            benches=benches,
+            result_names=names,
+            dataset=dataset,
+        )
     ).encode()
-    files.update(card.eval_results_files(result_objs, benches))
+    files.update(card.eval_results_files(scored, benches))
     files.setdefault(chat.TEMPLATE_PATH, chat.alpaca_chat_template().encode())
     return files, tag, version
 
 
-def _dataset_ref(run: dict[str, Any], override: str | None, run_dir: Path) -> tuple[str | None, str | None]:
+def _dataset_ref(run: schema.RunRecord, override: str | None, run_dir: Path) -> tuple[str | None, str | None]:
     """(training dataset repo id, revision) for the card, from --dataset-repo or run.json's dataset."""
     if override:
         return card.split_ref(override, "--dataset-repo")
-    ds = run.get("dataset") or {}
-    pid = ds.get("path_or_id")
-    if card.is_repo_id(pid):
-        return str(pid), ds.get("revision")
+    if card.is_repo_id(run.dataset.path_or_id):
+        return run.dataset.path_or_id, run.dataset.revision
     log.warning(
         "%s/run.json trained on the local folder %r: the card names it but cannot link it; pass "
         "--dataset-repo ORG/NAME@vX.Y.Z where that data was published",
         run_dir,
-        pid,
+        run.dataset.path_or_id,
     )
     return None, None

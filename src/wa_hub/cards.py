@@ -1,0 +1,209 @@
+"""Every card wa-hub writes, rendered one way, and card front matter read back with huggingface_hub.
+
+Three templates under `cards/`: `dataset.md.j2` (build-data), `benchmark.md.j2` (build-bench) and
+`model.md.j2` (`wa-hub push` of a run dir; its metadata and body values come from `wa_hub.hub.card`).
+`render(card_class, template, card_data, **values)` is the one rendering path for all of them.
+
+Why not `RepoCard.from_template`: it renders with a bare `jinja2.Template`, so a misspelt or missing value
+renders as nothing, and every `{% %}` line leaves a blank line behind. wa-hub renders all three templates
+with ONE `jinja2.Environment` of its own (`StrictUndefined`: a missing value is an error, never a silently
+empty card; `trim_blocks` + `lstrip_blocks`: block tags leave no blank lines; trailing newline kept) under
+from_template's convention (the template gets `card_data`, the YAML of the card data object, and that
+object's fields as variables), then hands the text to the card class (`DatasetCard` / `ModelCard`), which
+parses the front matter back: what is written is exactly what `DatasetCard.load` and the Hub read.
+
+A dataset card is a pure function of the folder's `manifest.json` and the repo it is published as:
+`render_dataset_card(manifest)` at build time (its snippets load the local folder), and
+`render_dataset_card(manifest, repo)` at push time (its snippets load `repo` at the version's tag).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from wa_hub import schema
+from wa_hub.errors import MalformedInputError
+
+if TYPE_CHECKING:
+    import jinja2
+    from huggingface_hub import CardData, DatasetCard, RepoCard
+
+C = TypeVar("C", bound="RepoCard")
+
+LICENSE_NAME = "mixed-non-commercial"  # the sources' terms combined (cc-by-nc, W&I+LOCNESS, share-alike)
+DATA_TAGS = ["writing-assistance", "instruction-tuning", "alpaca", "wa-hub"]
+BENCH_TAGS = ["writing-assistance", "grammatical-error-correction", "simplification", "wa-hub"]
+LOCAL_FOLDER = "path/to/this/folder"  # what snippets load before the folder has a repo
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    import jinja2
+
+    from wa_hub.resources import resource
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(resource("cards"))),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+
+
+def render(card_class: type[C], template: str, card_data: CardData, **values: Any) -> C:
+    """`cards/<template>` rendered with `card_data` (its YAML, and its fields as variables) and `values`."""
+    context = {**card_data.to_dict(), **values, "card_data": card_data.to_yaml()}
+    return card_class(_environment().get_template(template).render(**context))
+
+
+def read_card(path: str | Path, card_class: type[C]) -> C:
+    """A README.md as a card, front matter parsed by huggingface_hub; bad YAML: one line naming the file."""
+    import yaml
+
+    from wa_hub.fileio import read_text
+
+    text = read_text(path)
+    try:
+        return card_class(text)
+    except (yaml.YAMLError, ValueError) as e:
+        got = " ".join(str(e).split())
+        raise MalformedInputError(
+            path, None, "a YAML front matter mapping between `---` lines", got
+        ) from None
+
+
+def card_configs(readme: str | Path) -> dict[str, dict[str, list[str]]]:
+    """`configs:` of a dataset card's front matter as `{config: {split: [file patterns]}}`, in order.
+
+    Read the way `datasets` reads them (`MetadataConfigs`, `sanitize_patterns`: a bare pattern is the
+    `train` split), so a folder loads here as `load_dataset(folder, config)` would load it.
+    """
+    from datasets.data_files import sanitize_patterns
+    from datasets.utils.metadata import MetadataConfigs
+    from huggingface_hub import DatasetCard
+
+    data = read_card(readme, DatasetCard).data
+    try:
+        configs = MetadataConfigs.from_dataset_card_data(data)
+        return {
+            name: {split: list(p) for split, p in sanitize_patterns(c.get("data_files") or []).items()}
+            for name, c in configs.items()
+        }
+    except (ValueError, TypeError) as e:
+        got = " ".join(str(e).split())
+        raise MalformedInputError(
+            readme, None, "`configs:` entries with config_name and data_files", got
+        ) from None
+
+
+# --- dataset and benchmark cards ------------------------------------------------------------------------
+
+
+def size_category(n: int) -> str:
+    """The Hub's `size_categories` bucket of a row count."""
+    for limit, name in [
+        (1_000, "n<1K"),
+        (10_000, "1K<n<10K"),
+        (100_000, "10K<n<100K"),
+        (1_000_000, "100K<n<1M"),
+    ]:
+        if n < limit:
+            return name
+    return "1M<n<10M"
+
+
+def dataset_card_data(manifest: schema.Manifest) -> Any:
+    """The front matter: licence, tags, size and `configs:` (one per manifest config, its Parquet files)."""
+    from huggingface_hub import DatasetCardData
+
+    return DatasetCardData(
+        pretty_name=manifest.pretty_name or manifest.name,
+        language=["en"],
+        license="other",
+        license_name=LICENSE_NAME,
+        task_categories=["text-generation"],
+        tags=BENCH_TAGS if manifest.kind == "benchmark" else DATA_TAGS,
+        size_categories=[size_category(max(manifest.counts.values(), default=0))],
+        configs=[
+            {
+                "config_name": c.name,
+                "data_files": [{"split": c.split, "path": c.path_pattern}],
+                **({"default": True} if c.default else {}),
+            }
+            for c in manifest.configs
+        ],
+    )
+
+
+def _default_config(manifest: schema.Manifest) -> schema.ConfigEntry:
+    return next((c for c in manifest.configs if c.default), manifest.configs[0])
+
+
+def _sources(manifest: schema.Manifest) -> list[Any]:
+    """The registry entries of the sources the build read (`manifest.sources`: `<id>:<role>` keys)."""
+    from wa_hub.sources.registry import get_source
+
+    out = []
+    for key in manifest.sources:
+        source_id, _, role = key.partition(":")
+        out.append(get_source(source_id, role))
+    return out
+
+
+def render_dataset_card(manifest: schema.Manifest, repo: str | None = None) -> DatasetCard:
+    """The README.md of a build-data or build-bench folder, from its manifest alone.
+
+    `repo=None`: the folder as built (snippets load it from disk); `repo`: the card of version
+    `manifest.version` of `repo`, pinned to its tag `v<version>`.
+    """
+    from huggingface_hub import DatasetCard
+
+    from wa_hub.prompts import PROMPT_INPUT, PROMPT_NO_INPUT, task_prompt
+
+    common = dict(
+        m=manifest,
+        repo=repo,
+        load_from=repo or LOCAL_FOLDER,
+        tag=f"v{manifest.version}",
+        default=_default_config(manifest),
+        sources=_sources(manifest),
+    )
+    data = dataset_card_data(manifest)
+    if isinstance(manifest, schema.BenchManifest):
+        from wa_hub.paper import PAPER_ROWS
+        from wa_hub.sources.registry import get_source
+        from wa_hub.study import BENCH_SETS
+
+        sets = [
+            {
+                "set": bs,
+                "rows": manifest.counts.get(bs.config, 0),
+                "refs": manifest.references_per_row.get(bs.config, []),
+                "source": get_source(manifest.builder["sets"][bs.config]["source"], "test"),
+                "instruction": task_prompt(bs.task),
+            }
+            for bs in BENCH_SETS
+        ]
+        return render(DatasetCard, "benchmark.md.j2", data, sets=sets, paper_rows=PAPER_ROWS, **common)
+    return render(
+        DatasetCard,
+        "dataset.md.j2",
+        data,
+        task_prompts={t: task_prompt(t) for t in manifest.parts},
+        prompt_input=PROMPT_INPUT,
+        prompt_no_input=PROMPT_NO_INPUT,
+        **common,
+    )
+
+
+def write_dataset_card(folder: Path, repo: str | None = None) -> Path:
+    """Render `folder/README.md` from `folder/manifest.json` (the manifest as written is the only input)."""
+    from wa_hub.fileio import atomic_write_text
+
+    card = render_dataset_card(schema.load_manifest(folder), repo)
+    atomic_write_text(folder / "README.md", str(card))
+    return folder / "README.md"
