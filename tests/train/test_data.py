@@ -129,3 +129,42 @@ def test_packed_rows_do_not_attend_across_examples(tiny_model_dir: Path, tmp_pat
             torch.testing.assert_close(logits[start : start + length], alone, atol=1e-5, rtol=1e-4)
             assert batch["labels"][0, start].item() == IGNORE_INDEX
             start += length
+
+
+def test_a_build_data_folder_is_read_through_its_manifest(tmp_path: Path) -> None:
+    from wa_hub.build import build_data
+    from wa_hub.errors import UsageError
+    from wa_hub.train.data import local_data_files
+
+    folder = build_data(None, tmp_path / "ds", sample=True)
+    (folder / "README.md").write_text("# a card someone rewrote, without front matter\n")  # not consulted
+    assert local_data_files(folder, "fluency", "train") == [
+        folder / "data/fluency/train-00000-of-00001.parquet"
+    ]
+    assert local_data_files(folder, None, "train") == [folder / "data/mixed/train-00000-of-00001.parquet"]
+    with pytest.raises(UsageError, match=r"no config 'nope'; it has writing, generic, mixed"):
+        local_data_files(folder, "nope", "train")
+    with pytest.raises(UsageError, match=r"config 'mixed' has the split 'train', not 'test'"):
+        local_data_files(folder, "mixed", "test")
+
+
+def test_a_hub_style_folder_is_read_through_its_card_front_matter(tmp_path: Path) -> None:
+    from wa_hub.errors import MalformedInputError, UsageError
+    from wa_hub.train.data import local_data_files
+
+    folder = sample_folder(tmp_path / "hub-style", n=6)  # README.md with `configs:`, no manifest.json
+    assert local_data_files(folder, "writing", "train") == [
+        folder / "data/writing/train-00000-of-00001.parquet"
+    ]
+    with pytest.raises(UsageError, match="no config 'nope'; it has: mixed, writing"):
+        local_data_files(folder, "nope", "train")
+    readme = folder / "README.md"
+    readme.write_text("---\nconfigs:\n- config_name: all\n  data_files: data/*/train-*.parquet\n---\n")
+    assert len(local_data_files(folder, "all", "train")) == 2  # a bare pattern is the train split
+    sample_folder(tmp_path / "other", n=2)
+    readme.write_text("---\nconfigs:\n- config_name: x\n  data_files: ../other/data/*/*.parquet\n---\n")
+    with pytest.raises(UsageError, match="points outside"):
+        local_data_files(folder, "x", "train")
+    readme.write_text("---\nconfigs: [unclosed\n---\n")
+    with pytest.raises(MalformedInputError, match=r"README.md: expected a YAML front matter mapping"):
+        local_data_files(folder, "mixed", "train")

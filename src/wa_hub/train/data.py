@@ -12,6 +12,7 @@ examples never attend to each other.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,46 +37,55 @@ def _fingerprint(folder: Path, files: list[Path]) -> str:
 
 
 def local_data_files(folder: Path, config: str | None, split: str) -> list[Path]:
-    """The files of `config`/`split` in a build-data folder, per its README `configs` (else data/CONFIG/)."""
-    import fnmatch
+    """The files of `config`/`split` in a local dataset folder.
 
-    import yaml
+    A `wa-hub build-data` folder names its configs in `manifest.json` (config None: its default config);
+    another Hub-style folder in its README's `configs:` front matter (read as `datasets` reads it); a folder
+    with neither holds `data/CONFIG/SPLIT-*` (or `data/SPLIT-*`).
+    """
+    from datasets.data_files import resolve_pattern
+
+    from wa_hub import schema
+    from wa_hub.cards import card_configs
 
     readme = folder / "README.md"
-    patterns: list[str] = []
-    if readme.is_file():
-        text = readme.read_text(encoding="utf-8")
-        if text.startswith("---"):
-            try:
-                meta = yaml.safe_load(text.split("---", 2)[1]) or {}
-            except yaml.YAMLError as e:
-                raise MalformedInputError(readme, None, "YAML front matter with `configs`", str(e)) from None
-            configs = meta.get("configs") or []
-            names = [c.get("config_name") for c in configs]
-            if configs and config not in names:
-                raise UsageError(f"{folder} has no config {config!r}; it has: {', '.join(map(str, names))}")
-            for c in configs:
-                if c.get("config_name") != config:
-                    continue
-                files = c.get("data_files")
-                entries = [files] if isinstance(files, (str, dict)) else list(files or [])
-                for entry in entries:
-                    if isinstance(entry, str):
-                        patterns.append(entry)
-                    elif entry.get("split") == split:
-                        paths = entry.get("path")
-                        patterns += [paths] if isinstance(paths, str) else list(paths or [])
-    if not patterns:
+    if (folder / "manifest.json").is_file():
+        manifest = schema.load_manifest(folder)
+        entry = manifest.config(config) if config else next((c for c in manifest.configs if c.default), None)
+        if entry is None:
+            raise UsageError(f"{folder} has no default config; name one of {', '.join(manifest.counts)}")
+        if entry.split != split:
+            raise UsageError(f"{folder}: config {entry.name!r} has the split {entry.split!r}, not {split!r}")
+        patterns = [entry.path_pattern]
+    elif readme.is_file() and (configs := card_configs(readme)):
+        if config not in configs:
+            raise UsageError(f"{folder} has no config {config!r}; it has: {', '.join(configs)}")
+        if split not in configs[config]:
+            raise UsageError(
+                f"{folder}: config {config!r} has no split {split!r} ({', '.join(configs[config])})"
+            )
+        patterns = configs[config][split]
+    else:
         patterns = [f"data/{config}/{split}-*"] if config else [f"data/{split}-*"]
-    everything = [p for p in folder.rglob("*") if p.is_file()]
-    found = sorted(
-        {p for pat in patterns for p in everything if fnmatch.fnmatch(p.relative_to(folder).as_posix(), pat)}
-    )
+    root = os.path.abspath(folder)
+    found: set[Path] = set()
+    for pattern in patterns:
+        try:
+            matches = resolve_pattern(pattern, base_path=str(folder))
+        except FileNotFoundError:
+            continue
+        for match in matches:
+            rel = os.path.relpath(os.path.normpath(match), root)
+            if rel.startswith(os.pardir):
+                raise UsageError(
+                    f"{readme}: data_files pattern {pattern!r} points outside {folder} ({match})"
+                )
+            found.add(folder / rel)
     if not found:
         raise UsageError(
             f"{folder}: no data files for config {config!r} split {split!r} (looked for {patterns})"
         )
-    return found
+    return sorted(found)
 
 
 def load_rows(spec: DataSpec) -> tuple[Any, dict[str, Any]]:
