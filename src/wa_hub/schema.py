@@ -259,10 +259,11 @@ class SaveCheck(LogitCheck):
 class CheckpointMark(Record):
     """`wa_hub_verified.json` of a checkpoint: `verified` (reloaded and compared) or only `complete`.
 
-    A sharded checkpoint that was not reloaded is `complete` (every file written), never `verified`.
+    A sharded checkpoint that was not reloaded is `complete` (every file written), never `verified`;
+    `failed`: a check failed (`note` says which), so resume never starts from it.
     """
 
-    status: Literal["verified", "complete"]
+    status: Literal["verified", "complete", "failed"]
     step: int | None = None
     check: SaveCheck | None = None
     note: str = ""
@@ -272,6 +273,15 @@ class CheckpointMark(Record):
         if self.status == "verified" and self.check is None:
             raise ValueError("a verified checkpoint records the check that verified it")
         return self
+
+
+def upgrade_mark(obj: dict[str, Any]) -> dict[str, Any]:
+    """0.1.0 marks: the check's fields at the top (verified), or `{"sharded": true, ...}` (never reloaded)."""
+    if "status" in obj:
+        return obj
+    if obj.get("sharded"):
+        return {"status": "complete", "note": "sharded checkpoint, not reloaded (marked by wa-hub 0.1.0)"}
+    return {"status": "verified", "check": obj}
 
 
 class MergeRecord(Record):
@@ -564,7 +574,7 @@ def read_json(path: str | Path, what: str) -> Any:
         raise MalformedInputError(p, e.lineno, f"{what} (valid JSON: {e.msg})") from None
 
 
-_UPGRADES = {"Results": upgrade_results, "RunRecord": upgrade_run}
+_UPGRADES = {"Results": upgrade_results, "RunRecord": upgrade_run, "CheckpointMark": upgrade_mark}
 
 
 def load_model_file(path: str | Path, model: type[M]) -> M:

@@ -15,7 +15,9 @@ from typer.testing import CliRunner
 
 from wa_hub.cli import app
 from wa_hub.errors import UsageError
-from wa_hub.train.run import train
+from wa_hub.schema import CheckpointMark, RunRecord, load_model_file
+from wa_hub.train.run import last_good_checkpoint, train
+from wa_hub.train.verify import MARK, SaveVerificationError, describe, make_callback, verify_saved
 
 from .helpers import sample_folder
 
@@ -91,11 +93,145 @@ def test_no_secret_anywhere_in_the_run_dir(tiny_run: Path) -> None:
 
 
 def test_every_save_was_verified(tiny_run: Path) -> None:
-    for ckpt in ("checkpoint-4", "checkpoint-8"):
-        rec = json.loads((tiny_run / ckpt / "wa_hub_verified.json").read_text())
-        assert rec["tensors_checked"] > 0 and rec["max_rel_diff"] <= rec["tolerance"]
+    for step in (4, 8):
+        mark = load_model_file(tiny_run / f"checkpoint-{step}" / MARK, CheckpointMark)
+        assert mark.status == "verified" and mark.step == step and mark.check is not None
+        assert mark.check.tensors_checked > 0 and mark.check.max_rel_diff <= mark.check.tolerance
+    run = load_model_file(tiny_run / "run.json", RunRecord)
+    assert run.verification is not None and run.verification.tensors_checked > 0
+    assert isinstance(run.git_commit, str | None)  # a string (or None outside git), never a dict
     assert (tiny_run / "adapter_model.safetensors").stat().st_size > 10_000
-    assert not (tiny_run / ".final-staging").exists()
+    assert not (tiny_run / ".final-staging").exists() and not (tiny_run / MARK).exists()
+
+
+def test_without_verify_saves_checkpoints_are_complete_and_the_final_save_is_verified(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    out = train(
+        "tiny-cpu", tmp_path / "run", [f"data.path={data_dir}", *STEPS, "training.verify_saves=false"]
+    )
+    for step in (4, 8):
+        mark = load_model_file(out / f"checkpoint-{step}" / MARK, CheckpointMark)
+        assert mark.status == "complete" and mark.check is None and "not reloaded" in mark.note
+    run = load_model_file(out / "run.json", RunRecord)
+    assert run.verification is not None and run.verification.tensors_checked > 0
+    assert run.verification.max_rel_diff <= run.verification.tolerance
+    assert last_good_checkpoint(out) == (
+        out / "checkpoint-8",
+        load_model_file(out / "checkpoint-8" / MARK, CheckpointMark),
+    )
+
+
+def _checkpoint(out: Path, step: int, mark: dict[str, Any] | None, state: bool = True) -> Path:
+    ckpt = out / f"checkpoint-{step}"
+    ckpt.mkdir(parents=True)
+    if state:
+        (ckpt / "trainer_state.json").write_text("{}")
+    if mark is not None:
+        (ckpt / MARK).write_text(json.dumps(mark))
+    return ckpt
+
+
+CHECK = {"tensors_checked": 4, "dtype": "float32", "max_rel_diff": 0.0, "tolerance": 1e-4}
+
+
+def test_resume_takes_the_newest_verified_or_complete_checkpoint(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    _checkpoint(out, 2, {"status": "verified", "step": 2, "check": CHECK})
+    four = _checkpoint(out, 4, {"status": "complete", "step": 4, "note": "verify_saves is off"})
+    _checkpoint(out, 6, {"status": "failed", "step": 6, "note": "saved tensor x differs"})
+    _checkpoint(out, 8, None)  # killed before its mark: never trusted in a run that marks checkpoints
+    _checkpoint(out, 10, {"status": "verified", "check": CHECK}, state=False)  # no trainer_state.json
+    (out / "checkpoint-12").mkdir()  # half-written
+    ckpt, mark = last_good_checkpoint(out)
+    assert ckpt == four and mark.status == "complete" and describe(mark) == "complete: verify_saves is off"
+    (four / "trainer_state.json").unlink()
+    ckpt, mark = last_good_checkpoint(out)
+    assert ckpt.name == "checkpoint-2" and mark.status == "verified" and "4 tensors equal" in describe(mark)
+    (out / "checkpoint-2" / MARK).write_text("{not json")  # a mark that does not parse is not trusted
+    assert last_good_checkpoint(out) is None
+    with pytest.raises(UsageError, match="no verified or complete checkpoint"):
+        train("tiny-cpu", out, resume=True)
+
+
+def test_resume_in_runs_without_marks_and_marks_of_wa_hub_0_1_0(tmp_path: Path) -> None:
+    plain = tmp_path / "plain"  # no marks at all: trainer_state.json, which the Trainer writes last, decides
+    two = _checkpoint(plain, 2, None)
+    _checkpoint(plain, 4, None, state=False)
+    ckpt, mark = last_good_checkpoint(plain)
+    assert ckpt == two and mark.status == "complete" and "trainer_state.json was written" in mark.note
+    (two / "trainer_state.json").unlink()
+    assert last_good_checkpoint(plain) is None  # no mark and no trainer_state.json: never trusted
+    old = tmp_path / "old"
+    _checkpoint(old, 2, CHECK)  # 0.1.0 wrote the check's fields at the top of a verified checkpoint's mark
+    _checkpoint(old, 4, {"sharded": True, "note": "checked at the final (full) save"})
+    ckpt, mark = last_good_checkpoint(old)
+    assert ckpt.name == "checkpoint-4" and mark.status == "complete"  # sharded: written, never verified
+    assert load_model_file(old / "checkpoint-2" / MARK, CheckpointMark).status == "verified"
+
+
+@pytest.fixture(scope="module")
+def probe_model(tiny_model_dir: Path) -> tuple[Any, dict[str, Any]]:
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    base = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    model = get_peft_model(base, LoraConfig(r=2, target_modules=["q_proj"], task_type="CAUSAL_LM"))
+    batch = {
+        "input_ids": torch.tensor([[1, 5, 9, 13, 2]]),
+        "attention_mask": torch.ones(1, 5, dtype=torch.long),
+    }
+    return model, batch
+
+
+def _on_save(out: Path, step: int, model: Any, batch: dict[str, Any], verify: bool) -> None:
+    from types import SimpleNamespace
+
+    from wa_hub.models import tiny_dir
+
+    callback = make_callback("lora", batch, str(tiny_dir()), None, verify)
+    state = SimpleNamespace(global_step=step, is_world_process_zero=True)
+    callback.on_save(SimpleNamespace(output_dir=str(out)), state, None, model=model)
+
+
+def test_a_sharded_checkpoint_is_marked_complete_never_verified(
+    probe_model: tuple[Any, dict[str, Any]], tmp_path: Path
+) -> None:
+    model, batch = probe_model
+    ckpt = _checkpoint(tmp_path, 4, None)
+    (
+        ckpt / "pytorch_model_fsdp_0"
+    ).mkdir()  # FSDP SHARDED_STATE_DICT: shards in a folder, no safetensors on top
+    (ckpt / "pytorch_model_fsdp_0" / "__0_0.distcp").write_bytes(b"shard")
+    _on_save(tmp_path, 4, model, batch, verify=True)
+    mark = load_model_file(ckpt / MARK, CheckpointMark)
+    assert mark.status == "complete" and mark.check is None and "not reloaded" in mark.note
+    assert describe(mark).startswith("complete: sharded checkpoint")
+
+
+def test_checkpoint_marks_follow_what_was_checked(
+    probe_model: tuple[Any, dict[str, Any]], tmp_path: Path
+) -> None:
+    from safetensors.torch import save_file
+
+    model, batch = probe_model
+    unfinished = _checkpoint(tmp_path, 2, None, state=False)
+    _on_save(tmp_path, 2, model, batch, verify=True)
+    assert not (unfinished / MARK).exists()  # the Trainer had not written trainer_state.json
+    model.save_pretrained(good := _checkpoint(tmp_path, 4, None))
+    _on_save(tmp_path, 4, model, batch, verify=True)
+    assert load_model_file(good / MARK, CheckpointMark).status == "verified"
+    model.save_pretrained(off := _checkpoint(tmp_path, 6, None))
+    _on_save(tmp_path, 6, model, batch, verify=False)
+    assert load_model_file(off / MARK, CheckpointMark).status == "complete"
+    model.save_pretrained(broken := _checkpoint(tmp_path, 8, None))
+    save_file({}, str(broken / "adapter_model.safetensors"))  # every weight lost
+    with pytest.raises(SaveVerificationError, match="no weights were saved"):
+        _on_save(tmp_path, 8, model, batch, verify=True)
+    mark = load_model_file(broken / MARK, CheckpointMark)
+    assert mark.status == "failed" and "no weights were saved" in mark.note
+    assert last_good_checkpoint(tmp_path)[0] == off  # the failed one is never resumed from
 
 
 def test_a_broken_save_is_caught(tiny_run: Path, tmp_path: Path) -> None:
@@ -108,7 +244,6 @@ def test_a_broken_save_is_caught(tiny_run: Path, tmp_path: Path) -> None:
     from transformers import AutoModelForCausalLM
 
     from wa_hub.models import tiny_dir
-    from wa_hub.train.verify import SaveVerificationError, verify_saved
 
     model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(tiny_dir()), str(tiny_run))
     batch = {
@@ -170,7 +305,9 @@ def test_merge_reloads_with_equal_logits(tiny_run: Path, tmp_path: Path) -> None
 _KILL = """
 import os, signal, sys
 from transformers import TrainerCallback
-from wa_hub.train.run import train
+from wa_hub.schema import CheckpointMark, RunRecord, load_model_file
+from wa_hub.train.run import last_good_checkpoint, train
+from wa_hub.train.verify import MARK, SaveVerificationError, describe, make_callback, verify_saved
 
 class KillAt(TrainerCallback):
     def on_step_end(self, args, state, control, **kwargs):
@@ -192,7 +329,8 @@ def test_resume_after_kill_equals_the_uninterrupted_run(
         [sys.executable, "-c", _KILL, str(out), "6", *overrides], capture_output=True, text=True
     )
     assert proc.returncode == -9, proc.stderr[-2000:]
-    assert (out / "checkpoint-4" / "wa_hub_verified.json").is_file() and not (out / "checkpoint-8").exists()
+    assert load_model_file(out / "checkpoint-4" / MARK, CheckpointMark).status == "verified"
+    assert not (out / "checkpoint-8").exists()
     assert not (out / "run.json").exists(), "a killed run never claims completion"
     with pytest.raises(UsageError, match="--resume"):
         train("tiny-cpu", out, overrides)

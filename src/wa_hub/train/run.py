@@ -1,9 +1,10 @@
 """Run a recipe: transformers Trainer + peft, verified saves, resumable, ending in a complete run dir.
 
-The run dir fills up as training goes: `checkpoint-*` (each verified, marked by `wa_hub_verified.json`),
-`logs/` (TensorBoard). Only when the final weights are saved and verified are they moved to the root,
-and `run.json`, the mark of a finished run, is written last. A run killed at any point leaves usable
-checkpoints for `--resume` and no `run.json`.
+The run dir fills up as training goes: `checkpoint-*` (each marked by `wa_hub_verified.json`: `verified`
+when it was reloaded and compared, `complete` when only written; see wa_hub.train.verify), `logs/`
+(TensorBoard). The final save is always verified, whatever `verify_saves` says; only then are its files moved
+to the root, and `run.json`, the mark of a finished run, is written last. A run killed at any point leaves
+marked checkpoints for `--resume` and no `run.json`.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from wa_hub import __version__
 from wa_hub.errors import UsageError
 from wa_hub.fileio import write_json
 from wa_hub.provenance import library_versions
-from wa_hub.schema import BaseModelRef, DatasetRef, RunRecord, SaveCheck, TrainHardware, write_model
+from wa_hub.schema import BaseModelRef, CheckpointMark, DatasetRef, RunRecord, TrainHardware, write_model
 from wa_hub.train.launch import (
     LaunchPlan,
     in_launched_process,
@@ -32,7 +33,7 @@ from wa_hub.train.launch import (
     train_args,
 )
 from wa_hub.train.recipe import Recipe, load_recipe
-from wa_hub.train.verify import VERIFIED_MARKER, make_callback, verify_saved
+from wa_hub.train.verify import MARK, describe, make_callback, read_mark, verify_saved
 
 STAGING = ".final-staging"
 _VERSIONED = ("torch", "transformers", "peft", "accelerate", "datasets", "trl", "tokenizers", "wa-hub")
@@ -48,28 +49,40 @@ def checkpoints(out: Path) -> list[Path]:
     return sorted(found, key=lambda p: int(p.name.split("-")[-1]))
 
 
-def last_good_checkpoint(out: Path) -> Path | None:
-    """The newest checkpoint that was completely written (and verified, when verification is on)."""
+def last_good_checkpoint(out: Path) -> tuple[Path, CheckpointMark] | None:
+    """The newest checkpoint to resume from, and its mark (what was checked).
+
+    A checkpoint marked `verified` or `complete` qualifies (and must hold trainer_state.json, which the
+    Trainer writes last). Unmarked checkpoints are trusted only in runs with no marks at all (wa-hub 0.1.0
+    with verify_saves off), and only with trainer_state.json; a `failed` one never.
+    """
     found = checkpoints(out)
-    verified = [c for c in found if (c / VERIFIED_MARKER).is_file()]
-    if verified:
-        return verified[-1]
-    # Runs with verify_saves off: the Trainer writes trainer_state.json last.
-    complete = [c for c in found if (c / "trainer_state.json").is_file()]
-    return complete[-1] if complete else None
+    has_marks = any((c / MARK).exists() for c in found)
+    for ckpt in reversed(found):
+        if not (ckpt / "trainer_state.json").is_file():
+            continue
+        mark = read_mark(ckpt)
+        if mark is None and not has_marks:
+            note = f"no {MARK} (a run without marks); trainer_state.json was written"
+            return ckpt, CheckpointMark(status="complete", note=note)
+        if mark is not None and mark.status in ("verified", "complete"):
+            return ckpt, mark
+    return None
 
 
-def _check_output_dir(out: Path, resume: bool, overwrite: bool) -> Path | None:
+def _check_output_dir(out: Path, resume: bool, overwrite: bool) -> tuple[Path, CheckpointMark] | None:
     """Refuse to clobber a finished or unfinished run unless asked; returns the checkpoint to resume from."""
     if (out / "run.json").is_file():
         if overwrite:
             return None
         raise UsageError(f"{out} holds a finished run (run.json); pass --overwrite to train again into it")
     if resume:
-        ckpt = last_good_checkpoint(out) if out.is_dir() else None
-        if ckpt is None:
-            raise UsageError(f"--resume: no complete checkpoint in {out}; run without --resume to start")
-        return ckpt
+        point = last_good_checkpoint(out) if out.is_dir() else None
+        if point is None:
+            raise UsageError(
+                f"--resume: no verified or complete checkpoint in {out}; run without --resume to start"
+            )
+        return point
     if out.is_dir() and any(out.iterdir()) and not overwrite:
         hint = "--resume to continue it or " if checkpoints(out) else ""
         raise UsageError(f"{out} already has an unfinished run; pass {hint}--overwrite to start over")
@@ -266,13 +279,17 @@ def _train_in_process(
 
     started = time.time()
     rank0 = int(os.environ.get("RANK", "0")) == 0
-    resume_from = _check_output_dir(out, resume, overwrite)
+    point = _check_output_dir(out, resume, overwrite)
+    resume_from = point[0] if point else None
     if overwrite and resume_from is None and out.exists() and rank0:
         shutil.rmtree(out)  # only reached when the user asked to start over
     out.mkdir(parents=True, exist_ok=True)
-    if resume_from is not None and rank0:
-        for stale in checkpoints(out):  # half-written checkpoints newer than the resume point
-            if int(stale.name.split("-")[-1]) > int(resume_from.name.split("-")[-1]):
+    if point is not None and rank0:
+        ckpt, mark = point
+        print(f"[wa-hub] resuming from {ckpt.name} ({describe(mark)})", flush=True)
+        for stale in checkpoints(out):  # newer than the resume point: half-written, unmarked or failed
+            if int(stale.name.split("-")[-1]) > int(ckpt.name.split("-")[-1]):
+                print(f"[wa-hub] removing {stale.name}: not a checkpoint to resume from", flush=True)
                 shutil.rmtree(stale)
         shutil.rmtree(out / STAGING, ignore_errors=True)
 
@@ -300,8 +317,7 @@ def _train_in_process(
         tb = TensorBoardCallback()
         tb.logging_dir = str(out / "logs")
         cbs.append(tb)
-    if rec.training.verify_saves:
-        cbs.append(make_callback(rec.method, probe, base_path, rec.model.revision))
+    cbs.append(make_callback(rec.method, probe, base_path, rec.model.revision, rec.training.verify_saves))
     trainer = Trainer(
         model=model,
         args=args,
@@ -321,8 +337,8 @@ def _train_in_process(
     trainer.save_model(str(staging))
     if trainer.is_world_process_zero():
         inner = trainer.accelerator.unwrap_model(trainer.model)
-        record = verify_saved(inner, staging, rec.method, probe, base_path, rec.model.revision, reference)
-        (staging / VERIFIED_MARKER).unlink(missing_ok=True)
+        # the final save is verified whatever verify_saves says: run.json's `verification` is this check
+        check = verify_saved(inner, staging, rec.method, probe, base_path, rec.model.revision, reference)
         _publish_final(staging, out, rec.model.name)
         base_revision = rec.model.revision or getattr(model.config, "_commit_hash", None)
         git = git_commit()
@@ -342,7 +358,7 @@ def _train_in_process(
             global_step=int(trainer.state.global_step),
             resumed_from=resume_from.name if resume_from else None,
             hardware=TrainHardware.model_validate(hardware(plan)),
-            verification=SaveCheck.model_validate(record),
+            verification=check,
             created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         )
         write_model(out / "run.json", run)

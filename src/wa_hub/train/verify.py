@@ -1,22 +1,28 @@
-"""Check every save: reload what was written and compare it with the model in memory.
+"""Check saves: reload what was written and compare it with the model in memory; mark checkpoints honestly.
 
 Two checks, both must pass: (1) the saved tensors equal the in-memory ones, key for key (an adapter file
 that lost its weights, a 443-byte `adapter_model.safetensors`, fails here); (2) the reloaded model
 reproduces the in-memory model's logits on a fixed batch (a wrong base, dtype or config fails here). A
 failure raises `SaveVerificationError` and stops training.
+
+Every checkpoint gets a mark, `wa_hub_verified.json` (`schema.CheckpointMark`), written after the Trainer
+wrote `trainer_state.json` (its last file): `verified` only when both checks passed; `complete` when every
+file was written but nothing was reloaded (`verify_saves: false`, or a sharded FSDP / DeepSpeed checkpoint,
+which has no safetensors at its top to reload); `failed` when a check failed. Resume trusts the marks.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from wa_hub import schema
 from wa_hub.errors import WaHubError
 
-VERIFIED_MARKER = "wa_hub_verified.json"
+MARK = "wa_hub_verified.json"
+SHARDED_NOTE = "sharded checkpoint (no safetensors at its top): every file written, not reloaded"
 
 
 class SaveVerificationError(WaHubError):
@@ -145,8 +151,8 @@ def verify_saved(
     base_path: str | None = None,
     base_revision: str | None = None,
     reference_logits: Any = None,
-) -> dict[str, Any]:
-    """Both checks on one saved dir; writes and returns the verification record (`wa_hub_verified.json`)."""
+) -> schema.SaveCheck:
+    """Both checks on one saved dir: what they measured, or `SaveVerificationError` when one fails."""
     with preserved_rng():
         return _verify_saved(model, Path(saved), method, batch, base_path, base_revision, reference_logits)
 
@@ -159,7 +165,7 @@ def _verify_saved(
     base_path: str | None,
     base_revision: str | None,
     reference_logits: Any,
-) -> dict[str, Any]:
+) -> schema.SaveCheck:
     inner = _unwrap(model)
     dtype = next(inner.parameters()).dtype
     n = check_tensors(inner, saved, method)
@@ -167,37 +173,65 @@ def _verify_saved(
     fresh = reload(saved, method, base_path, base_revision, dtype)
     result = compare_logits(ref, logits_of(fresh, batch), dtype, str(saved))
     del fresh
-    record = {"tensors_checked": n, "dtype": str(dtype).replace("torch.", ""), **result}
-    (saved / VERIFIED_MARKER).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    return record
+    return schema.SaveCheck(tensors_checked=n, dtype=str(dtype).replace("torch.", ""), **result)
+
+
+def write_mark(ckpt: Path, mark: schema.CheckpointMark) -> None:
+    schema.write_model(ckpt / MARK, mark)
+
+
+def read_mark(ckpt: Path) -> schema.CheckpointMark | None:
+    """The checkpoint's mark; None when it has none, or one that does not parse (then it is not trusted)."""
+    if not (ckpt / MARK).is_file():
+        return None
+    try:
+        return schema.load_model_file(ckpt / MARK, schema.CheckpointMark)
+    except WaHubError:
+        return None
+
+
+def describe(mark: schema.CheckpointMark) -> str:
+    """One line for logs: what the mark says was checked."""
+    if mark.check is not None:
+        return (
+            f"{mark.status}: {mark.check.tensors_checked} tensors equal, reloaded logits within "
+            f"{mark.check.max_rel_diff:.2g} (tolerance {mark.check.tolerance:g})"
+        )
+    return f"{mark.status}: {mark.note}" if mark.note else mark.status
 
 
 def make_callback(
-    method: str, batch: dict[str, Any], base_path: str | None, base_revision: str | None
+    method: str, batch: dict[str, Any], base_path: str | None, base_revision: str | None, verify: bool
 ) -> Any:
-    """A TrainerCallback that verifies every checkpoint right after the Trainer wrote it."""
+    """A TrainerCallback that marks each checkpoint right after the Trainer wrote it (verified if asked)."""
     from transformers import TrainerCallback
 
-    class VerifySavesCallback(TrainerCallback):  # type: ignore[misc]
+    class MarkCheckpointsCallback(TrainerCallback):  # type: ignore[misc]
         def on_save(self, args: Any, state: Any, control: Any, model: Any = None, **kwargs: Any) -> None:
             ckpt = Path(args.output_dir) / f"checkpoint-{state.global_step}"
-            if model is None or not ckpt.is_dir():
-                return
-            sharded = not any(ckpt.glob("*.safetensors"))  # FSDP SHARDED_STATE_DICT checkpoints
             # Under FSDP the forward is collective, so every rank computes the reference logits.
-            ref = logits_of(model, batch)
-            if not state.is_world_process_zero:
+            ref = logits_of(model, batch) if verify and model is not None else None
+            if not state.is_world_process_zero or not (ckpt / "trainer_state.json").is_file():
+                return  # no trainer_state.json: the Trainer did not finish this checkpoint; leave it unmarked
+            step = int(state.global_step)
+            if not verify or model is None:
+                note = "verify_saves is off: every file written, not reloaded"
+                write_mark(ckpt, schema.CheckpointMark(status="complete", step=step, note=note))
                 return
-            if sharded:
-                (ckpt / VERIFIED_MARKER).write_text(
-                    json.dumps({"sharded": True, "note": "checked at the final (full) save"}) + "\n"
+            if not any(ckpt.glob("*.safetensors")):  # FSDP SHARDED_STATE_DICT, DeepSpeed
+                note = SHARDED_NOTE + "; the final save is verified"
+                write_mark(ckpt, schema.CheckpointMark(status="complete", step=step, note=note))
+                print(f"[wa-hub] {ckpt.name} complete, not verified ({SHARDED_NOTE})", flush=True)
+                return
+            try:
+                check = verify_saved(
+                    model, ckpt, method, batch, base_path, base_revision, reference_logits=ref
                 )
-                return
-            record = verify_saved(model, ckpt, method, batch, base_path, base_revision, reference_logits=ref)
-            print(
-                f"[wa-hub] verified {ckpt.name}: {record['tensors_checked']} tensors, "
-                f"logits max rel diff {record['max_rel_diff']:.2g}",
-                flush=True,
-            )
+            except SaveVerificationError as e:
+                write_mark(ckpt, schema.CheckpointMark(status="failed", step=step, note=str(e)))
+                raise
+            mark = schema.CheckpointMark(status="verified", step=step, check=check)
+            write_mark(ckpt, mark)
+            print(f"[wa-hub] {ckpt.name} {describe(mark)}", flush=True)
 
-    return VerifySavesCallback()
+    return MarkCheckpointsCallback()
