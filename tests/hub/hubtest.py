@@ -34,25 +34,21 @@ def instruct_rows(config: str, n: int = 6) -> list[dict[str, Any]]:
 
 
 def write_dataset_folder(out: Path, version: str = "1.0.0", name: str = "writing-instruct") -> Path:
-    """A dataset folder per ARCHITECTURE.md: Parquet shards, a schema manifest.json, its card."""
-    from datasets import Dataset
+    """A dataset folder written by the builders' writer (Parquet, manifest.json, the card made from it)."""
+    from wa_hub import __version__, build, schema
 
-    from wa_hub import __version__, cards, schema
-    from wa_hub.build import load_data_spec
-
-    for c in CONFIGS:
-        Dataset.from_list(instruct_rows(c)).to_parquet(out / "data" / c / "train-00000-of-00001.parquet")
-    grammar = sum(r["task"] == "grammaticality" for r in instruct_rows("mixed"))
+    rows = {c: [schema.InstructionRow(**r) for r in instruct_rows(c)] for c in CONFIGS}
+    grammar = sum(r.task == "grammaticality" for r in rows["mixed"])
     manifest = schema.InstructionManifest(
         name=name,
         pretty_name="Writing instructions",
         version=version,
         wa_hub_version=__version__,
-        builder=load_data_spec().model_dump(),
+        builder=build.load_data_spec().model_dump(),
         sample=True,
         raw_files={},
         configs=[
-            schema.ConfigEntry(name=c, split="train", rows=len(instruct_rows(c)), default=c == "mixed")
+            schema.ConfigEntry(name=c, split="train", rows=len(rows[c]), default=c == "mixed")
             for c in CONFIGS
         ],
         columns=list(schema.columns(schema.InstructionRow)),
@@ -62,9 +58,7 @@ def write_dataset_folder(out: Path, version: str = "1.0.0", name: str = "writing
         generic_rows=None,
         parts={"grammaticality": [schema.TaskPartUsed(source="wi_locness", rows=grammar, available=grammar)]},
     )
-    schema.write_model(out / "manifest.json", manifest)
-    cards.write_dataset_card(out)
-    return out
+    return build.write_dataset_folder(out, manifest, rows, schema.InstructionRow)
 
 
 def results_obj(
