@@ -144,8 +144,6 @@ def _model_files(
     for p in result_paths:
         if not p.is_file():
             raise UsageError(f"--results {p}: no such file")
-    result_objs = [stage.read_results(p) for p in result_paths]
-    # the card reads results as schema objects (stage.read_results still gives dicts, for results_files)
     scored = [schema.load_model_file(p, schema.Results) for p in result_paths]
     benches = [card.bench_ref(r, bench_repo, str(p)) for r, p in zip(scored, result_paths, strict=True)]
     dataset = _dataset_ref(run, dataset_repo, run_dir)
@@ -165,7 +163,7 @@ def _model_files(
         weights_dir = Path(merge_run(run_dir, tmp / "merged"))
         card_run = run.model_copy(update={"merged_from": run_dir.name})
     files = stage.model_files(weights_dir, run_dir)
-    files.update(stage.results_files(result_paths, result_objs))
+    files.update(stage.results_files(result_paths, scored))
     names = [repo] if len(scored) <= 1 else [f"{repo} ({r.decoding.name})" for r in scored]
     files["README.md"] = str(
         card.render_model_card(

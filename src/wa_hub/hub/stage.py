@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
 
-from wa_hub.errors import MalformedInputError, UsageError
+from wa_hub.errors import UsageError
+from wa_hub.schema import Results, dump
 
 # Top-level files of a run dir that are not part of a published model.
 RUN_EXCLUDE = re.compile(
@@ -30,16 +30,6 @@ def _visible_files(folder: Path) -> list[Path]:
             continue
         out.append(p)
     return out
-
-
-def read_json(path: Path, expected: str) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        raise MalformedInputError(path, e.lineno, expected, got=e.msg) from None
-    if not isinstance(data, dict):
-        raise MalformedInputError(path, 1, expected, got=type(data).__name__)
-    return data
 
 
 def kind_of(path: Path) -> str:
@@ -106,25 +96,23 @@ def find_results(run_dir: Path) -> list[Path]:
     return found
 
 
-def read_results(path: Path) -> dict[str, Any]:
-    data = read_json(path, "a results.json object from `wa-hub evaluate`")
-    if not isinstance(data.get("sets"), dict):
-        raise MalformedInputError(path, None, 'a "sets" object with one entry per scored benchmark set')
-    return data
+def results_files(paths: list[Path], results: list[Results]) -> dict[str, Path | bytes]:
+    """results.json (+ predictions/*.jsonl beside it) under `eval/`, or `eval/<decoding>/` when several.
 
-
-def results_files(paths: list[Path], results: list[dict[str, Any]]) -> dict[str, Path | bytes]:
-    """results.json (+ predictions/*.jsonl beside it) under `eval/`, or `eval/<decoding>/` when several."""
+    results.json goes in the current schema (a file of an older wa-hub is published upgraded).
+    """
     files: dict[str, Path | bytes] = {}
     used: set[str] = set()
     for i, (path, result) in enumerate(zip(paths, results, strict=True)):
         if len(paths) == 1:
             prefix = "eval"
         else:
-            name = re.sub(r"[^A-Za-z0-9_.-]+", "-", str((result.get("decoding") or {}).get("name") or i))
+            name = re.sub(r"[^A-Za-z0-9_.-]+", "-", result.decoding.name)
             prefix = f"eval/{name}" if name not in used else f"eval/{name}-{i}"
             used.add(name)
-        files[f"{prefix}/results.json"] = path
+        files[f"{prefix}/results.json"] = (
+            json.dumps(dump(result), indent=2, ensure_ascii=False) + "\n"
+        ).encode()
         preds = path.parent / "predictions"
         if preds.is_dir():
             files.update({f"{prefix}/predictions/{p.name}": p for p in sorted(preds.glob("*.jsonl"))})
