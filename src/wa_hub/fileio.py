@@ -66,16 +66,37 @@ def write_json(path: str | Path, obj: Any) -> None:
     atomic_write_text(path, json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
 
 
-def read_text(path: str | Path) -> str:
-    """A UTF-8 text file, with clear errors: a missing file, or the line where the bytes stop being UTF-8."""
+def read_text(path: str | Path, *, newline: str | None = None) -> str:
+    """A UTF-8 text file, with clear errors: a missing file, or the line where the bytes stop being UTF-8.
+
+    `newline` is `open()`'s: None translates every line ending to "\n"; "" keeps the text as it is.
+    """
     p = Path(path)
     if not p.is_file():
         raise UsageError(f"{p}: no such file")
     try:
-        return p.read_text(encoding="utf-8")
+        with open(p, encoding="utf-8", newline=newline) as f:
+            return f.read()
     except UnicodeDecodeError as e:
         line = p.read_bytes()[: e.start].count(b"\n") + 1
         raise MalformedInputError(p, line, "UTF-8 text") from None
+
+
+def read_lines(path: str | Path) -> list[str]:
+    """One sentence a line, exactly as the file has them (the reader of every one-sentence-a-line file).
+
+    Splits on "\n" only: not `str.splitlines`, which also splits on U+2028, form feeds and other characters
+    that occur inside sentences and would shift every later line, nor on a lone "\r" (universal newlines).
+    Drops one "\r" at a line's end (CRLF files) and the empty string after the final newline, so a file
+    holding just "\n" is one empty line and an empty file none.
+    """
+    text = read_text(path, newline="")
+    if text == "":
+        return []
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
 
 
 def sha256_file(path: str | Path) -> str:

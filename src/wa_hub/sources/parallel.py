@@ -1,7 +1,8 @@
 """Reader for line-aligned text files: a source file and one or more reference files, one sentence a line.
 
 Used for WikiLarge (`.src`/`.dst`), TurkCorpus (`.norm`/`.turk.0..7`), ASSET (`.orig`/`.simp.0..9`) and
-JFLEG (`.src`/`.ref0..3`). Lines are kept exactly as published (only the line break is removed).
+JFLEG (`.src`/`.ref0..3`). Lines are kept exactly as published (`wa_hub.fileio.read_lines`: only the line
+break is removed).
 """
 
 from __future__ import annotations
@@ -9,17 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from wa_hub.errors import MalformedInputError
-
-
-def read_lines(path: str | Path) -> list[str]:
-    """The lines of a text file without their line breaks (a final newline adds no empty line)."""
-    with open(path, encoding="utf-8", newline="") as f:
-        text = f.read()
-    if text.endswith("\n"):
-        text = text[:-1]
-    if not text:
-        return []
-    return [line.rstrip("\r") for line in text.split("\n")]
+from wa_hub.fileio import read_lines
 
 
 def read_parallel(source: str | Path, references: list[str | Path]) -> list[tuple[str, list[str]]]:
