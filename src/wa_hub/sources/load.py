@@ -2,7 +2,7 @@
 
 Training sources give one `output` per row (M2: annotator 0's correction; TurkCorpus: one of the eight
 references, picked with the seed); benchmark sets keep every reference (M2: one per annotator of the
-file, with the gold block verbatim).
+file, with the gold block as `wa_hub.m2` writes it, which is the file's own text for a well-formed file).
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import random
 from pathlib import Path
 
 from wa_hub.errors import UsageError
+from wa_hub.m2 import apply_edits, file_annotators, format_block, read_m2
 from wa_hub.sources.alpaca import read_alpaca
 from wa_hub.sources.example import Example
 from wa_hub.sources.iterater import filter_intent, read_iterater
-from wa_hub.sources.m2 import file_annotators, iter_m2, references
 from wa_hub.sources.parallel import read_parallel
 from wa_hub.sources.registry import Source
 from wa_hub.sources.stsb import read_stsb
@@ -28,9 +28,8 @@ def train_examples(source: Source, raw_dir: str | Path, task: str, seed: int = 0
     if source.format == "m2":
         out: list[Example] = []
         for path in paths:
-            for s in iter_m2(path):
-                i = len(out)
-                out.append(Example(f"{sid}-{i}", task, s.source, s.corrected(0, path), sid))
+            for b in read_m2(path):
+                out.append(Example(f"{sid}-{len(out)}", task, b.source, apply_edits(b, 0), sid))
         return out
     if source.format == "iterater-jsonl":
         revs = filter_intent(read_iterater(paths[0]), task)
@@ -80,19 +79,19 @@ def bench_examples(
     """Every row of one benchmark set, text exactly as the source has it, all references kept."""
     paths = source.paths(raw_dir)
     if source.format == "m2":
-        sentences = list(iter_m2(paths[0]))
-        annotators = file_annotators(sentences)
+        blocks = read_m2(paths[0])
+        annotators = file_annotators(blocks)
         return [
             Example(
                 f"{set_name}-{i}",
                 task,
-                s.source,
+                b.source,
                 "",
                 source.id,
-                references=tuple(references(s, annotators, paths[0])),
-                m2=s.block,
+                references=tuple(apply_edits(b, a) for a in annotators),
+                m2=format_block(b),
             )
-            for i, s in enumerate(sentences)
+            for i, b in enumerate(blocks)
         ]
     if source.format == "parallel":
         pairs = read_parallel(paths[0], list(paths[1:]))
