@@ -141,7 +141,7 @@ def main() -> None:
             start, cpu = time.perf_counter(), time.process_time()
             r = m2(hyps, blocks)
             ours, cpu = time.perf_counter() - start, time.process_time() - cpu
-            p, rec, f = r["precision"] / 100, r["recall"] / 100, r["f0.5"] / 100
+            p, rec, f = (x / 100 for x in (r.precision or 0.0, r.recall or 0.0, r.score))
             line = f"{name:<12} {ours:8.2f} {cpu:7.2f} {p:7.4f} {rec:7.4f} {f:7.4f}"
             if script:
                 hyp = Path(tmp) / f"{name}.txt"

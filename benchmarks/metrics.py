@@ -30,25 +30,18 @@ import time
 from pathlib import Path
 from typing import Any
 
-from wa_hub.metrics import errant, gleu, m2, sari
-from wa_hub.metrics._common import read_lines, transpose
+from wa_hub import m2 as codec
+from wa_hub.fileio import read_lines
+from wa_hub.metrics import score
+from wa_hub.metrics._common import transpose
 from wa_hub.metrics.errant import annotate
+from wa_hub.schema import MetricResult
 
 PY2 = {**os.environ, "PYENV_VERSION": "2.7.18"}
 
 
 def apply_edits(block: str, coder: int) -> str:
-    lines = block.split("\n")
-    tokens = lines[0][2:].split()
-    edits = []
-    for line in lines[1:]:
-        f = line[2:].split("|||")
-        start, end = (int(x) for x in f[0].split())
-        if f[1] != "noop" and start >= 0 and int(f[-1]) == coder:
-            edits.append((start, end, f[2]))
-    for start, end, cor in sorted(edits, reverse=True):
-        tokens[start:end] = [] if cor in ("-NONE-", "") else cor.split()
-    return " ".join(tokens)
+    return codec.apply_edits(codec.parse_block(block), coder)
 
 
 def perturb(sentence: str, i: int) -> str:
@@ -72,7 +65,7 @@ def perturb(sentence: str, i: int) -> str:
 def workloads(data: Path) -> dict[str, dict[str, Any]]:
     """The ten sets: {config: {metric, sources, references | gold_m2, hypotheses}}."""
     sets: dict[str, dict[str, Any]] = {}
-    blocks = (data / "conll14/official-2014.combined.m2").read_text(encoding="utf-8").strip().split("\n\n")
+    blocks = [codec.format_block(b) for b in codec.read_m2(data / "conll14/official-2014.combined.m2")]
     sets["conll14"] = {
         "metric": "m2",
         "gold_m2": blocks,
@@ -80,7 +73,7 @@ def workloads(data: Path) -> dict[str, dict[str, Any]]:
     }
     # BEA-2019 dev stand-in: 4,384 sentences, gold edits made by ERRANT (one annotator, ERRANT types).
     cycle = [blocks[i % len(blocks)] for i in range(4384)]
-    srcs = [b.split("\n")[0][2:] for b in cycle]
+    srcs = [codec.parse_block(b).source for b in cycle]
     t = time.perf_counter()
     gold = annotate(srcs, [apply_edits(b, 0) for b in cycle])
     print(f"(setup: BEA-dev stand-in gold annotated by ERRANT in {time.perf_counter() - t:.1f} s)")
@@ -126,13 +119,9 @@ def workloads(data: Path) -> dict[str, dict[str, Any]]:
     return sets
 
 
-def ours(s: dict[str, Any]) -> dict[str, Any]:
-    if s["metric"] == "m2":
-        return m2(s["hypotheses"], s["gold_m2"])
-    if s["metric"] == "errant":
-        return errant(s["hypotheses"], s["gold_m2"])
-    fn = gleu if s["metric"] == "gleu" else sari
-    return fn(s["sources"], s["references"], s["hypotheses"])
+def ours(s: dict[str, Any]) -> MetricResult:
+    inputs = {k: s[k] for k in ("sources", "references", "gold_m2") if k in s}
+    return score(s["metric"], hypotheses=s["hypotheses"], **inputs)
 
 
 def _write(path: Path, lines: list[str]) -> Path:
@@ -179,7 +168,7 @@ def official(
         ]
         env = PY2
     else:  # errant: the commands' own main()s (errant_parallel needs spaCy's en_core_web_sm by that name)
-        src = _write(tmp / f"{name}.src", [b.split("\n")[0][2:] for b in s["gold_m2"]])
+        src = _write(tmp / f"{name}.src", [codec.parse_block(b).source for b in s["gold_m2"]])
         code = (
             "import sys, importlib.util, spacy, errant\n"
             "from errant.commands import parallel_to_m2, compare_m2\n"
@@ -234,7 +223,7 @@ def main() -> None:
             secs, cpu = time.perf_counter() - t, time.process_time() - c
             per_metric[s["metric"]] = per_metric.get(s["metric"], 0.0) + secs
             per_metric_cpu[s["metric"]] = per_metric_cpu.get(s["metric"], 0.0) + cpu
-            head = result.get("score", result.get("f0.5"))
+            head = result.score
             line = f"{name:8} {s['metric']:7} {len(s['hypotheses']):>5} {secs:>7.2f} {cpu:>7.2f} {head:>7.2f}"
             if args.official and s["metric"] in ("m2", "gleu", "errant"):
                 osecs, ocpu, oscore = official(name, s, args.official, Path(tmpdir), args.official_timeout)

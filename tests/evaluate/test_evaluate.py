@@ -14,7 +14,7 @@ from wa_hub.errors import UsageError
 from wa_hub.evaluate import evaluate, generation
 from wa_hub.evaluate import predictions as pred_mod
 from wa_hub.evaluate.bench import load_set
-from wa_hub.evaluate.scoring import apply_m2_edits
+from wa_hub.m2 import apply_edits, parse_block
 from wa_hub.schema import EvalSettings, Results, load_model_file
 from wa_hub.study import BENCH_SETS
 
@@ -33,11 +33,11 @@ def test_apply_m2_edits() -> None:
         "A 8 9|||Nn|||results|||REQUIRED|||-NONE-|||1\n"
         "A 7 7|||ArtOrDet|||the|||REQUIRED|||-NONE-|||1"
     )
-    assert apply_m2_edits(block) == "The patient has a right to know the result of the test ."
+    assert apply_edits(parse_block(block)) == "The patient has a right to know the result of the test ."
     assert (
-        apply_m2_edits(block, annotator=1) == "The patient have a right to know the the results of the test ."
+        apply_edits(parse_block(block), 1) == "The patient have a right to know the the results of the test ."
     )
-    assert apply_m2_edits("S a b c\nA 1 2|||U:NOUN||||||REQUIRED|||-NONE-|||0") == "a c"
+    assert apply_edits(parse_block("S a b c\nA 1 2|||U:NOUN||||||REQUIRED|||-NONE-|||0")) == "a c"
 
 
 def run(model: str, bench: Path, out: Path, **kw: Any) -> Results:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from wa_hub.errors import WaHubError
+from wa_hub import m2 as codec
+from wa_hub.errors import MalformedInputError, WaHubError
 from wa_hub.metrics import errant
 from wa_hub.metrics.errant import annotate, load_pipeline
 
@@ -61,18 +62,8 @@ MIXED = ["This is sentence .", "He went to school .", "Nothing is wrong here !",
 
 
 def _apply(block: str, coder: int) -> str:
-    """The corrected sentence of one annotator (gold edits applied right to left)."""
-    lines = block.split("\n")
-    tokens = lines[0][2:].split()
-    edits = []
-    for line in lines[1:]:
-        f = line[2:].split("|||")
-        start, end = (int(x) for x in f[0].split())
-        if f[1] != "noop" and int(f[-1]) == coder:
-            edits.append((start, end, f[2]))
-    for start, end, cor in sorted(edits, reverse=True):
-        tokens[start:end] = [] if cor in ("-NONE-", "") else cor.split()
-    return " ".join(tokens)
+    """The corrected sentence of one annotator."""
+    return codec.apply_edits(codec.parse_block(block), coder)
 
 
 def _perturb(sentence: str, seed: int) -> str:
@@ -121,14 +112,14 @@ def _check_equal(blocks: list[str], hyps: dict[str, list[str]], tmp: Path) -> No
         hyp_m2, (tp, fp, fn, p, r, f) = official[name]
         assert annotate(sources, lines) == hyp_m2, name
         ours = errant(lines, blocks)
-        assert (ours["tp"], ours["fp"], ours["fn"]) == (int(tp), int(fp), int(fn)), name
+        assert ours.counts == {"tp": int(tp), "fp": int(fp), "fn": int(fn)}, name
         # errant_compare prints P/R/F on the 0-1 scale rounded to 4 places; ours are unrounded, 0-100.
-        assert [round(ours[k] / 100, 4) for k in ("precision", "recall", "f0.5")] == [
+        assert [round(x / 100, 4) for x in (ours.precision, ours.recall, ours.f_beta)] == [
             float(p),
             float(r),
             float(f),
         ]
-        assert ours["score"] == ours["f0.5"]
+        assert ours.score == ours.f_beta and ours.beta == 0.5
 
 
 def test_equals_errant_commands_on_a_small_gold(tmp_path: Path) -> None:
@@ -162,18 +153,18 @@ def test_equals_errant_commands_on_conll14(test_data: Path, tmp_path: Path) -> N
 def test_unchanged_output_has_no_true_or_false_positives() -> None:
     blocks = GOLD.strip().split("\n\n")
     result = errant([b.split("\n")[0][2:] for b in blocks], blocks)
-    assert (result["tp"], result["fp"]) == (0, 0)
-    assert result["fn"] > 0 and result["recall"] == 0 and result["f0.5"] == 0
-    assert result["precision"] == 100.0  # errant_compare: P is 1 when there are no false positives
+    assert (result.counts["tp"], result.counts["fp"]) == (0, 0)
+    assert result.counts["fn"] > 0 and result.recall == 0 and result.f_beta == 0
+    assert result.precision == 100.0  # errant_compare: P is 1 when there are no false positives
 
 
 def test_tokenize_lets_raw_output_match_its_tokenized_form() -> None:
     blocks = ["S I ca n't go there .\nA 0 1|||R:PRON|||We|||REQUIRED|||-NONE-|||0"]
     raw = errant(["We can't go there."], blocks, tokenize=True)
-    assert (raw["tp"], raw["fp"], raw["fn"]) == (1, 0, 0)
+    assert raw.counts == {"tp": 1, "fp": 0, "fn": 0}
     split_on_spaces = errant(["We can't go there."], blocks)
-    assert split_on_spaces["fp"] > 0
-    assert raw["settings"]["tokenize"] is True
+    assert split_on_spaces.counts["fp"] > 0
+    assert raw.settings["tokenize"] is True
 
 
 def test_categories_sum_to_the_counts() -> None:
@@ -181,8 +172,9 @@ def test_categories_sum_to_the_counts() -> None:
     result = errant(
         ["This is sentence .", "He went to school .", "Nothing is wrong here !", "I like apples"], blocks
     )
+    assert result.categories is not None
     for key in ("tp", "fp", "fn"):
-        assert sum(c[key] for c in result["categories"].values()) == result[key]
+        assert sum(c[key] for c in result.categories.values()) == result.counts[key]
 
 
 def test_missing_pipeline_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -198,5 +190,5 @@ def test_missing_pipeline_says_what_to_install(monkeypatch: pytest.MonkeyPatch) 
 def test_bad_gold_and_length_mismatch_are_clear_errors() -> None:
     with pytest.raises(WaHubError, match="hypotheses: 2, gold M2 sentences: 1"):
         errant(["a", "b"], ["S a"])
-    with pytest.raises(WaHubError, match="sentence 1: expected a block starting with an 'S '"):
+    with pytest.raises(MalformedInputError, match=r"gold_m2\[0\]:1: expected a sentence line 'S <tokens>'"):
         errant(["a"], ["A 0 1|||R|||b|||REQUIRED|||-NONE-|||0"])

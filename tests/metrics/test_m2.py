@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from wa_hub import m2 as codec
 from wa_hub.errors import MalformedInputError, WaHubError
 from wa_hub.metrics.m2 import m2, parse_m2_block, read_m2_blocks, score_m2_files
+from wa_hub.schema import MetricResult
 
 
 def block(source: str, *edits: str) -> str:
@@ -20,8 +22,13 @@ def block(source: str, *edits: str) -> str:
     return "\n".join(lines)
 
 
-def prf(result: dict) -> tuple[float, float, float]:
-    return round(result["precision"], 2), round(result["recall"], 2), round(result["f0.5"], 2)
+def prf(result: MetricResult) -> tuple[float, float, float]:
+    assert result.precision is not None and result.recall is not None and result.f_beta is not None
+    return round(result.precision, 2), round(result.recall, 2), round(result.f_beta, 2)
+
+
+def counts(result: MetricResult) -> tuple[int, int, int]:
+    return result.counts["correct"], result.counts["proposed"], result.counts["gold"]
 
 
 # --- the scorer's own worked example (nusnlp/m2scorer example/, README figures) ---
@@ -36,7 +43,8 @@ def test_official_example(test_data: Path, system: str, expected: tuple[float, f
     ex = test_data / "m2scorer_example"
     result = score_m2_files(ex / "source_gold", ex / system)
     assert prf(result) == expected
-    assert result["metric"] == "m2" and result["beta"] == 0.5 and result["max_unchanged_words"] == 2
+    assert result.metric == "m2" and result.beta == 0.5 and result.settings["max_unchanged_words"] == 2
+    assert result.score == result.f_beta and result.n == 3
 
 
 # --- CoNLL-2014 test gold (2 annotators). Expected figures were produced by the official Python 2 scorer
@@ -44,19 +52,6 @@ def test_official_example(test_data: Path, system: str, expected: tuple[float, f
 #   source copied:            correct 0,    proposed 0,    gold 1994 -> P 1.0000 R 0.0000 F0.5 0.0000
 #   annotator 0's corrections: correct 2380, proposed 2405, gold 2400 -> P 0.9896 R 0.9917 F0.5 0.9900
 #   annotator 1's corrections: correct 3190, proposed 3229, gold 3316 -> P 0.9879 R 0.9620 F0.5 0.9826
-
-
-def apply_edits(source: str, edits: list) -> str:
-    """One annotator's correction: first alternative of each edit, overlapping later edits skipped."""
-    toks = source.split()
-    out: list[str] = []
-    pos = 0
-    for start, end, _orig, corrections in sorted(edits, key=lambda e: (e[0], e[1])):
-        if start < pos:
-            continue
-        out += toks[pos:start] + (corrections[0].split() if corrections else [])
-        pos = end
-    return " ".join(out + toks[pos:])
 
 
 @pytest.fixture(scope="module")
@@ -70,24 +65,22 @@ def conll14(test_data: Path) -> list[str]:
 def test_conll14_source_as_output(conll14: list[str]) -> None:
     sources = [parse_m2_block(b)[0][0] for b in conll14]
     result = m2(sources, conll14)
-    assert (result["correct"], result["proposed"], result["gold"]) == (0, 0, 1994)
+    assert counts(result) == (0, 0, 1994)
     assert prf(result) == (100.0, 0.0, 0.0)
 
 
 @pytest.mark.conformance
 @pytest.mark.parametrize(
-    ("annotator", "counts", "figures"),
+    ("annotator", "expected", "figures"),
     [(0, (2380, 2405, 2400), (98.96, 99.17, 99.0)), (1, (3190, 3229, 3316), (98.79, 96.2, 98.26))],
 )
 def test_conll14_annotator_corrections(
-    conll14: list[str], annotator: int, counts: tuple[int, int, int], figures: tuple[float, float, float]
+    conll14: list[str], annotator: int, expected: tuple[int, int, int], figures: tuple[float, float, float]
 ) -> None:
-    hyps = []
-    for b in conll14:
-        source, golds = parse_m2_block(b)[0]
-        hyps.append(apply_edits(source, golds.get(annotator, [])))
+    # each annotator's corrections, applied by the M2 codec (the references of the benchmark's rows)
+    hyps = [codec.apply_edits(codec.parse_block(b), annotator) for b in conll14]
     result = m2(hyps, conll14)
-    assert (result["correct"], result["proposed"], result["gold"]) == counts
+    assert counts(result) == expected
     assert prf(result) == figures
 
 
@@ -98,28 +91,28 @@ def test_deletion_prefers_the_gold_alignment() -> None:
     # Deleting either "the" is an optimal alignment; the lattice weights pick the annotated one.
     gold = block("I saw the the cat .", "3 4|Rloc-|-NONE-|0")
     result = m2(["I saw the cat ."], [gold])
-    assert (result["correct"], result["proposed"], result["gold"]) == (1, 1, 1)
+    assert counts(result) == (1, 1, 1)
 
 
 def test_insertion() -> None:
     gold = block("He going to school .", "1 1|Vform|is|0")
     assert prf(m2(["He is going to school ."], [gold])) == (100.0, 100.0, 100.0)
     wrong = m2(["He was going to school ."], [gold])
-    assert (wrong["correct"], wrong["proposed"], wrong["gold"]) == (0, 1, 1)
+    assert counts(wrong) == (0, 1, 1)
 
 
 def test_noop_annotation_counts_no_gold_edit() -> None:
     gold = block("This is fine .", "-1 -1|noop|-NONE-|0")
     same = m2(["This is fine ."], [gold])
-    assert (same["correct"], same["proposed"], same["gold"]) == (0, 0, 0)
+    assert counts(same) == (0, 0, 0)
     assert prf(same) == (100.0, 100.0, 100.0)  # official: P = R = 1 when nothing is proposed or annotated
     changed = m2(["This is good ."], [gold])
-    assert (changed["correct"], changed["proposed"], changed["gold"]) == (0, 1, 0)
+    assert counts(changed) == (0, 1, 0)
     assert prf(changed) == (0.0, 100.0, 0.0)
 
 
 def test_block_without_edits_has_one_empty_annotator() -> None:
-    assert m2(["Fine ."], ["S Fine ."])["gold"] == 0
+    assert m2(["Fine ."], ["S Fine ."]).counts["gold"] == 0
 
 
 def test_multi_word_edit_and_max_unchanged_words() -> None:
@@ -128,8 +121,8 @@ def test_multi_word_edit_and_max_unchanged_words() -> None:
     assert prf(m2(["I agree with you ."], [gold])) == (100.0, 100.0, 100.0)
     # ... but with max_unchanged_words=0 the system edit can only be the deletion of "am", which misses.
     strict = m2(["I agree with you ."], [gold], max_unchanged_words=0)
-    assert (strict["correct"], strict["proposed"], strict["gold"]) == (0, 1, 1)
-    assert strict["max_unchanged_words"] == 0
+    assert counts(strict) == (0, 1, 1)
+    assert strict.settings["max_unchanged_words"] == 0
 
 
 def test_alternatives_and_multiple_annotators() -> None:
@@ -146,13 +139,13 @@ def test_annotator_chosen_by_running_corpus_f() -> None:
         block("She like cats .", "1 2|SVA|likes|0", "1 2|Vform|liked|1"),
     ]
     result = m2(["He goes to school .", "She liked cats ."], golds)
-    assert (result["correct"], result["proposed"], result["gold"]) == (2, 2, 2)
+    assert counts(result) == (2, 2, 2)
 
 
 def test_source_copy_prefers_annotator_without_edits() -> None:
     gold = block("It is ok .", "-1 -1|noop|-NONE-|0", "2 3|Wci|fine|1")
     result = m2(["It is ok ."], [gold])
-    assert (result["correct"], result["proposed"], result["gold"]) == (0, 0, 0)
+    assert counts(result) == (0, 0, 0)
 
 
 def test_case_and_whitespace_option() -> None:
@@ -160,13 +153,13 @@ def test_case_and_whitespace_option() -> None:
     hyp = ["He is here ."]
     assert prf(m2(hyp, [gold])) == (100.0, 100.0, 100.0)
     ignored = m2(hyp, [gold], ignore_whitespace_casing=True)
-    assert (ignored["correct"], ignored["proposed"], ignored["gold"]) == (0, 0, 1)
+    assert counts(ignored) == (0, 0, 1)
 
 
-def test_beta_changes_the_f_key() -> None:
+def test_beta_is_recorded_beside_the_f_score() -> None:
     gold = block("He go to school .", "1 2|Vform|goes|0", "3 4|Prep|the|0")
     result = m2(["He goes to school ."], [gold], beta=1.0)
-    assert result["f1"] == pytest.approx(2 * 100 * 50 / 150)
+    assert result.beta == 1.0 and result.f_beta == result.score == pytest.approx(2 * 100 * 50 / 150)
 
 
 # --- errors ---
@@ -201,3 +194,49 @@ def test_score_m2_files_line_count_mismatch(tmp_path: Path) -> None:
     hyp.write_text("a b .\n", encoding="utf-8")
     with pytest.raises(WaHubError, match=r"1 hypotheses but 2 gold sentences"):
         score_m2_files(gold, hyp)
+
+
+# --- the official reading of gold blocks (quirks kept on top of the codec) ---
+
+
+def test_gold_spans_outside_the_sentence_are_dropped() -> None:
+    gold = block("a b .", "5 6|Wci|c|0", "0 1|Wci|A|1")
+    result = m2(["a b ."], [gold])
+    # annotator 0 keeps no edit (its annotator still counts), so copying the source misses nothing
+    assert counts(result) == (0, 0, 0)
+
+
+def test_tokens_split_on_u180e_as_python2_did() -> None:
+    gold = block("a\u180eb .", "1 2|Wci|c|0")
+    assert counts(m2(["a c ."], [gold])) == (1, 1, 1)
+
+
+def test_corrections_are_stripped_and_none_deletes() -> None:
+    gold = block("He go to to school .", "1 2|Vform| goes |0", "3 4|Rloc-|-NONE-|0")
+    assert counts(m2(["He goes to school ."], [gold])) == (2, 2, 2)
+
+
+def test_several_s_lines_are_several_sentences() -> None:
+    # The official load_annotation: offsets count from the block's first token, and each sentence keeps
+    # the edits that end within the tokens up to its own end.
+    gold = (
+        "S He go .\nS She like cats .\n"
+        "A 1 2|||SVA|||goes|||REQUIRED|||-NONE-|||0\nA 4 5|||SVA|||likes|||REQUIRED|||-NONE-|||0\n"
+        "I an ignored line"
+    )
+    assert [s for s, _ in parse_m2_block(gold)] == ["He go .", "She like cats ."]
+    result = m2(["He goes .", "She likes cats ."], [gold])
+    assert result.n == 2 and counts(result) == (1, 2, 3)
+    with pytest.raises(WaHubError, match="1 hypotheses but 2 gold sentences"):
+        m2(["He goes ."], [gold])
+
+
+def test_gold_files_are_read_as_the_official_scorer_reads_them(tmp_path: Path) -> None:
+    gold = tmp_path / "gold.m2"
+    gold.write_text(block("a b .", "2 9|Wci|c|0") + "\r\n\r\n" + block("c d .") + "\n", encoding="utf-8")
+    hyp = tmp_path / "hyp.txt"
+    hyp.write_text("a b .\r\nc d .\r\n", encoding="utf-8")
+    # a span outside the sentence is no error for the scorer (the dataset reader rejects it)
+    assert counts(score_m2_files(gold, hyp)) == (0, 0, 0)
+    with pytest.raises(MalformedInputError, match=r"gold\.m2:2: expected an edit span within"):
+        codec.read_m2(gold)

@@ -6,6 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wa_hub.metrics.m2 import m2
+from wa_hub.schema import MetricResult
 
 WORDS = st.text(
     alphabet=st.characters(
@@ -65,8 +66,9 @@ def correct(source: list[str], edits: list[tuple[int, int, list[str]]]) -> str:
     return " ".join(out + source[pos:])
 
 
-def in_range(result: dict) -> bool:
-    return all(0.0 <= result[k] <= 100.0 for k in ("precision", "recall", "f0.5"))
+def in_range(result: MetricResult) -> bool:
+    figures = (result.precision, result.recall, result.f_beta)
+    return all(x is not None and 0.0 <= x <= 100.0 for x in figures)
 
 
 @SETTINGS
@@ -75,8 +77,8 @@ def test_gold_correction_scores_100(case: tuple, data: st.DataObject) -> None:
     source, annotators = case
     ann = data.draw(st.integers(0, len(annotators) - 1))
     result = m2([correct(source, annotators[ann])], [to_block(source, annotators)])
-    assert result["precision"] == 100.0 and result["recall"] == 100.0 and result["f0.5"] == 100.0
-    assert result["correct"] == result["proposed"] == result["gold"] == len(annotators[ann])
+    assert result.precision == 100.0 and result.recall == 100.0 and result.f_beta == 100.0
+    assert result.counts == dict.fromkeys(("correct", "proposed", "gold"), len(annotators[ann]))
 
 
 @SETTINGS
@@ -84,9 +86,9 @@ def test_gold_correction_scores_100(case: tuple, data: st.DataObject) -> None:
 def test_source_as_output_proposes_nothing(case: tuple) -> None:
     source, annotators = case
     result = m2([" ".join(source)], [to_block(source, annotators)])
-    assert result["proposed"] == 0 and result["correct"] == 0 and result["precision"] == 100.0
+    assert result.counts["proposed"] == 0 and result.counts["correct"] == 0 and result.precision == 100.0
     # An annotator without edits, when there is one, is chosen: nothing was missed.
-    assert result["gold"] == min(len(edits) for edits in annotators)
+    assert result.counts["gold"] == min(len(edits) for edits in annotators)
 
 
 @SETTINGS
@@ -96,8 +98,8 @@ def test_any_hypothesis_scores_within_bounds(cases: list, data: st.DataObject) -
     hyps = [" ".join(data.draw(st.lists(WORDS | st.sampled_from(s), max_size=10))) for s, _ in cases]
     result = m2(hyps, blocks)
     assert in_range(result)
-    assert 0 <= result["correct"] <= result["proposed"]
-    assert result["correct"] <= result["gold"]
+    assert 0 <= result.counts["correct"] <= result.counts["proposed"]
+    assert result.counts["correct"] <= result.counts["gold"]
 
 
 @SETTINGS
@@ -106,7 +108,7 @@ def test_empty_hypothesis_deletes_everything(case: tuple, empty: str) -> None:
     source, annotators = case
     result = m2([empty], [to_block(source, annotators)])
     assert in_range(result)
-    assert result["proposed"] >= 1  # the whole source is deleted, as one or more edits
+    assert result.counts["proposed"] >= 1  # the whole source is deleted, as one or more edits
 
 
 @SETTINGS
@@ -116,9 +118,9 @@ def test_one_annotator_of_many_equals_its_own_block(case: tuple) -> None:
     hyp = correct(source, annotators[0])
     alone = m2([hyp], [to_block(source, annotators[:1])])
     together = m2([hyp], [to_block(source, annotators)])
-    assert alone["f0.5"] == together["f0.5"] == 100.0
+    assert alone.f_beta == together.f_beta == 100.0
 
 
 def test_empty_source_and_hypothesis() -> None:
     result = m2([""], ["S "])
-    assert (result["correct"], result["proposed"], result["gold"]) == (0, 0, 0)
+    assert result.counts == {"correct": 0, "proposed": 0, "gold": 0}

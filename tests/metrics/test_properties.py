@@ -29,10 +29,10 @@ FAST = settings(max_examples=40, deadline=None)
 def test_scores_are_within_0_and_100(data: tuple[list[str], list[list[str]], list[str]]) -> None:
     src, refs, hyp = data
     for result in (gleu(src, refs, hyp, iterations=20), sari(src, refs, hyp)):
-        assert 0.0 <= result["score"] <= 100.0
+        assert 0.0 <= result.score <= 100.0
     s = sari(src, refs, hyp)
     for op in ("add", "keep", "delete"):
-        assert 0.0 <= s[op] <= 100.0
+        assert 0.0 <= s.components[op] <= 100.0
 
 
 @FAST
@@ -41,9 +41,9 @@ def test_identical_hypothesis_and_source(data: tuple[list[str], list[list[str]],
     src, refs, _ = data
     s = sari(src, refs, src)
     # copying the source adds and deletes nothing
-    assert s["add"] == 0.0 and s["delete"] == 0.0
-    assert s["score"] == pytest.approx(s["keep"] / 3)
-    assert 0.0 <= gleu(src, refs, src, iterations=20)["score"] <= 100.0
+    assert s.components["add"] == 0.0 and s.components["delete"] == 0.0
+    assert s.score == pytest.approx(s.components["keep"] / 3)
+    assert 0.0 <= gleu(src, refs, src, iterations=20).score <= 100.0
 
 
 @FAST
@@ -54,9 +54,9 @@ def test_hypothesis_equal_to_its_only_reference(data: tuple[list[str], list[list
     hyp = [r[0] for r in refs]
     enough_4grams = sum(max(len(h.split()) - 3, 0) for h in hyp) > 0
     # GLEU is 100 when every hypothesis is its reference (0 if the corpus has no 4-gram at all)
-    assert gleu(src, single, hyp, iterations=5)["score"] == pytest.approx(100.0 if enough_4grams else 0.0)
+    assert gleu(src, single, hyp, iterations=5).score == pytest.approx(100.0 if enough_4grams else 0.0)
     # SARI keeps and deletes exactly what the reference does: full keep and delete F1 where it has any
-    assert sari(src, single, hyp)["score"] >= sari(src, single, src)["score"] - 1e-9
+    assert sari(src, single, hyp).score >= sari(src, single, src).score - 1e-9
 
 
 @FAST
@@ -66,10 +66,10 @@ def test_one_versus_many_copies_of_the_references(
 ) -> None:
     src, refs, hyp = data
     many = [r * copies for r in refs]
-    assert sari(src, many, hyp)["score"] == pytest.approx(sari(src, refs, hyp)["score"])
+    assert sari(src, many, hyp).score == pytest.approx(sari(src, refs, hyp).score)
     single = [[r[0]] for r in refs]
-    assert gleu(src, [r * copies for r in single], hyp, iterations=10)["score"] == pytest.approx(
-        gleu(src, single, hyp, iterations=10)["score"]
+    assert gleu(src, [r * copies for r in single], hyp, iterations=10).score == pytest.approx(
+        gleu(src, single, hyp, iterations=10).score
     )
 
 
@@ -87,8 +87,8 @@ def test_errant_reference_scores_100_and_source_scores_0(pairs: list[tuple[str, 
     gold = annotate(src, ref)
     n_gold = sum(1 for b in gold for line in b.split("\n")[1:] if "|||noop|||" not in line)
     perfect = errant(ref, gold)
-    assert (perfect["fp"], perfect["fn"], perfect["tp"]) == (0, 0, n_gold)
-    assert perfect["f0.5"] == 100.0 if n_gold else perfect["precision"] == 100.0
+    assert perfect.counts == {"tp": n_gold, "fp": 0, "fn": 0}
+    assert perfect.f_beta == 100.0 if n_gold else perfect.precision == 100.0
     unchanged = errant(src, gold)
-    assert (unchanged["tp"], unchanged["fp"], unchanged["fn"]) == (0, 0, n_gold)
-    assert 0.0 <= unchanged["f0.5"] <= 100.0
+    assert unchanged.counts == {"tp": 0, "fp": 0, "fn": n_gold}
+    assert unchanged.f_beta is not None and 0.0 <= unchanged.f_beta <= 100.0

@@ -1,4 +1,4 @@
-"""`wa-hub score m2|errant|gleu|sari` on files, and `wa_hub.metrics.score` by name."""
+"""`wa-hub score m2|errant|gleu|sari` on files."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from wa_hub.cli import app
-from wa_hub.errors import UsageError
-from wa_hub.metrics import METRICS, gleu, sari, score
+from wa_hub.metrics import gleu, sari
+from wa_hub.schema import MetricResult
 
 runner = CliRunner()
 
@@ -22,6 +22,7 @@ S He go to school .
 A 1 2|||R:VERB:SVA|||goes|||REQUIRED|||-NONE-|||0
 """
 SOURCES = ["This are a sentence .", "He go to school ."]
+COUNTS = {"m2": {"correct": 1, "proposed": 1, "gold": 2}, "errant": {"tp": 1, "fp": 0, "fn": 1}}
 REFS = [["This is a sentence .", "This is one sentence ."], ["He goes to school .", "He went to school ."]]
 
 
@@ -59,11 +60,25 @@ def _json(args: list[str]) -> dict:
 @pytest.mark.parametrize("metric", ["m2", "errant"])
 def test_m2_and_errant_json(files: dict[str, Path], metric: str) -> None:
     out = _json(["score", metric, "--gold", str(files["gold"]), "--hyp", str(files["hyp"]), "--json"])
-    assert out["metric"] == metric
+    assert out["metric"] == metric and out["n"] == 2
     # one of the two gold edits made, nothing wrong: P 100, R 50, F0.5 83.33
-    assert (out["precision"], out["recall"]) == (100.0, 50.0)
-    assert out["f0.5"] == pytest.approx(250 / 3) == out["score"]
+    assert (out["precision"], out["recall"], out["beta"]) == (100.0, 50.0, 0.5)
+    assert out["f_beta"] == pytest.approx(250 / 3) == out["score"]
+    assert out["counts"] == COUNTS[metric]
     assert out["files"]["hyp"] == str(files["hyp"])
+    # the JSON is the MetricResult, plus the files
+    assert MetricResult.model_validate({k: v for k, v in out.items() if k != "files"}).metric == metric
+
+
+def test_beta_option_reaches_the_result(files: dict[str, Path]) -> None:
+    out = _json(
+        ["score", "m2", "--gold", str(files["gold"]), "--hyp", str(files["hyp"]), "--beta", "1", "--json"]
+    )
+    assert out["beta"] == 1.0 and out["f_beta"] == pytest.approx(200 / 3)
+    code, text = _run(
+        ["score", "m2", "--gold", str(files["gold"]), "--hyp", str(files["hyp"]), "--beta", "1"]
+    )
+    assert code == 0 and "F1" in text and "correct / proposed / gold" in text and "1 / 1 / 2" in text
 
 
 @pytest.mark.parametrize("metric", ["gleu", "sari"])
@@ -74,8 +89,8 @@ def test_gleu_and_sari_json_equal_the_functions(files: dict[str, Path], metric: 
     fn = {"gleu": gleu, "sari": sari}[metric]
     expected = fn(SOURCES, REFS, ["This is a sentence .", "He go to school ."])
     assert out["metric"] == metric
-    assert out["score"] == pytest.approx(expected["score"])
-    assert out["settings"]["references"] == 2
+    assert out["score"] == expected.score and out["components"] == expected.components
+    assert out["settings"]["references"] == 2 and out["f_beta"] is None
 
 
 def _refargs(files: dict[str, Path], metric: str, hyp: str = "hyp") -> list[str]:
@@ -112,28 +127,8 @@ def test_bad_option_values_are_usage_errors(files: dict[str, Path]) -> None:
     assert code == 2 and "--deletion" in out
 
 
-def test_score_dispatches_by_name_and_always_has_score() -> None:
-    hyps = ["This is a sentence .", "He go to school ."]
-    blocks = GOLD.strip().split("\n\n")
-    assert set(METRICS) == {"m2", "errant", "gleu", "sari"}
-    for name in ("m2", "errant"):
-        result = score(name, hypotheses=hyps, gold_m2=blocks, sources=SOURCES, references=[[], []])
-        assert result["metric"] == name and result["score"] == result["f0.5"]
-    for name in ("gleu", "sari"):
-        result = score(name, sources=SOURCES, references=REFS, hypotheses=hyps, gold_m2=["", ""])
-        assert result["metric"] == name and 0 <= result["score"] <= 100
-    assert (
-        score("sari", sources=SOURCES, references=REFS, hypotheses=hyps, deletion="precision")["settings"][
-            "deletion"
-        ]
-        == "precision"
-    )
-
-
-def test_score_errors_name_the_problem() -> None:
-    with pytest.raises(UsageError, match="unknown metric 'bleu'"):
-        score("bleu", hypotheses=["a"])
-    with pytest.raises(UsageError, match="gold_m2"):
-        score("errant", hypotheses=["a"])
-    with pytest.raises(UsageError, match="sources and references"):
-        score("gleu", hypotheses=["a"], references=[["a"]])
+def test_malformed_gold_names_its_file_and_line(files: dict[str, Path], tmp_path: Path) -> None:
+    bad = tmp_path / "bad.m2"
+    bad.write_text("S a b .\nA 0 x|||R:NOUN|||c|||REQUIRED|||-NONE-|||0\n", encoding="utf-8")
+    code, out = _run(["score", "m2", "--gold", str(bad), "--hyp", str(files["short"])])
+    assert code == 1 and "bad.m2:2: expected" in out and "integer offsets" in out and "Traceback" not in out

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from wa_hub.cli._app import app, console, user_errors
 from wa_hub.errors import UsageError
+
+if TYPE_CHECKING:
+    from wa_hub.schema import MetricResult
 
 score_app = typer.Typer(
     help="Score a system output with the official metrics (0-100, as the study's tables print them).",
@@ -38,8 +41,8 @@ def _mismatch(counts: dict[Path, int], unit: dict[Path, str]) -> None:
 
 
 def _m2_inputs(gold: Path, hyp: Path) -> tuple[list[str], list[str]]:
-    from wa_hub.metrics._common import read_lines
-    from wa_hub.metrics.m2 import read_m2_blocks
+    from wa_hub.fileio import read_lines
+    from wa_hub.metrics import read_m2_blocks
 
     _need_file(gold)
     _need_file(hyp)
@@ -50,7 +53,8 @@ def _m2_inputs(gold: Path, hyp: Path) -> tuple[list[str], list[str]]:
 
 
 def _ref_inputs(source: Path, refs: list[Path], hyp: Path) -> tuple[list[str], list[list[str]], list[str]]:
-    from wa_hub.metrics._common import read_lines, transpose
+    from wa_hub.fileio import read_lines
+    from wa_hub.metrics._common import transpose
 
     for p in (source, *refs, hyp):
         _need_file(p)
@@ -61,31 +65,58 @@ def _ref_inputs(source: Path, refs: list[Path], hyp: Path) -> tuple[list[str], l
     return srcs, transpose(columns), hyps
 
 
+def _score(
+    metric: str,
+    hyp: Path,
+    as_json: bool,
+    *,
+    gold: Path | None = None,
+    source: Path | None = None,
+    refs: list[Path] | None = None,
+    **options: Any,
+) -> None:
+    """Read the files the metric's inputs name, score, and print the result."""
+    from wa_hub.metrics import get_metric, score
+
+    spec = get_metric(metric)
+    if spec.inputs == "m2" and gold is not None:
+        blocks, hyps = _m2_inputs(gold, hyp)
+        result = score(metric, hypotheses=hyps, gold_m2=blocks, **options)
+        files: dict[str, Any] = {"gold": str(gold), "hyp": str(hyp)}
+    elif spec.inputs == "refs" and source is not None and refs is not None:
+        srcs, references, hyps = _ref_inputs(source, refs, hyp)
+        result = score(metric, sources=srcs, references=references, hypotheses=hyps, **options)
+        files = {"source": str(source), "refs": [str(r) for r in refs], "hyp": str(hyp)}
+    else:
+        raise UsageError(f"{metric} reads {'--gold' if spec.inputs == 'm2' else '--source and --ref'}")
+    _show(spec.label, result, as_json, files)
+
+
 def _fmt(x: Any) -> str:
     return f"{x:.2f}" if isinstance(x, float) else str(x)
 
 
-def _show(result: dict[str, Any], as_json: bool, files: dict[str, Any]) -> None:
+def _show(label: str, result: MetricResult, as_json: bool, files: dict[str, Any]) -> None:
+    from wa_hub.schema import dump
+
     if as_json:
-        typer.echo(json.dumps({**result, "files": files}, ensure_ascii=False))
+        typer.echo(json.dumps({**dump(result), "files": files}, ensure_ascii=False))
         return
     from rich.table import Table
 
-    metric = result["metric"]
-    table = Table(title=f"{metric.upper()}  ({result.get('n', '?')} sentences)", show_header=False, box=None)
+    table = Table(title=f"{label}  ({result.n} sentences)", show_header=False, box=None)
     table.add_column(style="bold")
     table.add_column(justify="right")
-    if metric in ("m2", "errant"):
-        fkey = next((k for k in result if k.startswith("f") and k[1:2].isdigit()), "f0.5")
-        for key in ("precision", "recall", fkey):
-            table.add_row(key, _fmt(result[key]))
-        names = ("tp", "fp", "fn") if "tp" in result else ("correct", "proposed", "gold")
-        table.add_row(" / ".join(names), " / ".join(str(result.get(k, "?")) for k in names))
+    if result.f_beta is not None:
+        table.add_row("precision", _fmt(result.precision))
+        table.add_row("recall", _fmt(result.recall))
+        table.add_row(f"F{result.beta:g}", _fmt(result.f_beta))
     else:
-        table.add_row("score", _fmt(result["score"]))
-        for key in ("add", "keep", "delete", "std"):
-            if key in result:
-                table.add_row(key, _fmt(result[key]))
+        table.add_row("score", _fmt(result.score))
+        for key, value in result.components.items():
+            table.add_row(key, _fmt(value))
+    if result.counts:
+        table.add_row(" / ".join(result.counts), " / ".join(str(v) for v in result.counts.values()))
     for name, value in files.items():
         if isinstance(value, list):
             table.add_row("references", "\n".join(value))
@@ -106,12 +137,7 @@ def m2_cmd(
     as_json: bool = JSON,
 ) -> None:
     """M2 scorer precision, recall and F0.5 (CoNLL-2014; same numbers as the official m2scorer)."""
-    from wa_hub.metrics.m2 import m2
-
-    blocks, hyps = _m2_inputs(gold, hyp)
-    result = dict(m2(hyps, blocks, beta=beta, max_unchanged_words=max_unchanged_words))
-    result.setdefault("score", result[f"f{beta:g}"])
-    _show(result, as_json, {"gold": str(gold), "hyp": str(hyp)})
+    _score("m2", hyp, as_json, gold=gold, beta=beta, max_unchanged_words=max_unchanged_words)
 
 
 @score_app.command("errant")
@@ -126,11 +152,7 @@ def errant_cmd(
     as_json: bool = JSON,
 ) -> None:
     """ERRANT span-based correction P/R/F0.5 (BEA-2019; same numbers as errant_parallel + errant_compare)."""
-    from wa_hub.metrics.errant import errant
-
-    blocks, hyps = _m2_inputs(gold, hyp)
-    result = errant(hyps, blocks, beta=beta, tokenize=tokenize)
-    _show(result, as_json, {"gold": str(gold), "hyp": str(hyp)})
+    _score("errant", hyp, as_json, gold=gold, beta=beta, tokenize=tokenize)
 
 
 @score_app.command("gleu")
@@ -146,13 +168,9 @@ def gleu_cmd(
     as_json: bool = JSON,
 ) -> None:
     """GEC-GLEU (JFLEG's eval/gleu.py: n-grams 1-4, 500 iterations, Python 2 reference draws)."""
-    from wa_hub.metrics.gleu import gleu
-
     if sampling not in ("python2", "python3"):
         raise UsageError(f"--sampling must be python2 or python3, got {sampling!r}")
-    srcs, refs, hyps = _ref_inputs(source, ref, hyp)
-    result = gleu(srcs, refs, hyps, iterations=iterations, sampling=sampling)  # type: ignore[arg-type]
-    _show(result, as_json, {"source": str(source), "refs": [str(r) for r in ref], "hyp": str(hyp)})
+    _score("gleu", hyp, as_json, source=source, refs=ref, iterations=iterations, sampling=sampling)
 
 
 @score_app.command("sari")
@@ -169,19 +187,9 @@ def sari_cmd(
     as_json: bool = JSON,
 ) -> None:
     """SARI as EASSE's corpus_sari computes it (lowercase, 13a tokens, corpus-level n-gram statistics)."""
-    from wa_hub.metrics.sari import sari
-
     if deletion not in ("f1", "precision"):
         raise UsageError(f"--deletion must be f1 or precision, got {deletion!r}")
     if tokenizer not in ("13a", "intl", "none"):
         raise UsageError(f"--tokenizer must be 13a, intl or none, got {tokenizer!r}")
-    srcs, refs, hyps = _ref_inputs(source, ref, hyp)
-    result = sari(
-        srcs,
-        refs,
-        hyps,
-        deletion=deletion,  # type: ignore[arg-type]
-        lowercase=lowercase,
-        tokenizer=tokenizer,  # type: ignore[arg-type]
-    )
-    _show(result, as_json, {"source": str(source), "refs": [str(r) for r in ref], "hyp": str(hyp)})
+    options: dict[str, Any] = {"deletion": deletion, "lowercase": lowercase, "tokenizer": tokenizer}
+    _score("sari", hyp, as_json, source=source, refs=ref, **options)

@@ -212,13 +212,8 @@ class Evaluation:
         """Merge the set's predictions (in benchmark order) and score them with the set's metric."""
         preds = pred_mod.merge(self.pred_dir, config, [r.id for r in rows])
         metric = score_set(BENCH_BY_CONFIG[config].metric, [r.model_dump() for r in rows], preds)
-        fields = as_dict(metric)
-        if "counts" not in fields and "components" not in fields:  # TODO(i12-metrics): MetricResult
-            from wa_hub.schema import _upgrade_set_v1
-
-            fields = _upgrade_set_v1(fields)
         return SetResult(
-            **fields,
+            **as_dict(metric),
             generated=generated,
             reused=len(rows) - generated,
             seconds=round(time.perf_counter() - started, 3),

@@ -11,54 +11,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from wa_hub.errors import MalformedInputError, UsageError
+from wa_hub import metrics
+from wa_hub.errors import UsageError
+from wa_hub.m2 import apply_edits, parse_block
+from wa_hub.schema import MetricResult
 
 PREDICTIONS_FROM = ("references", "source")
 
 
-def score_set(metric: str, rows: Sequence[dict[str, Any]], predictions: Sequence[str]) -> dict[str, Any]:
-    """Score `predictions` (one per row, in row order) with the set's metric; returns the metric's dict."""
-    from wa_hub import metrics  # written alongside; imported lazily (spaCy/ERRANT are heavy)
-
+def score_set(metric: str, rows: Sequence[dict[str, Any]], predictions: Sequence[str]) -> MetricResult:
+    """Score `predictions` (one per row, in row order) with the set's metric."""
     if len(rows) != len(predictions):
         raise ValueError(f"{len(rows)} rows but {len(predictions)} predictions")
-    result = metrics.score(
+    return metrics.score(
         metric,
         sources=[r["input"] for r in rows],
         hypotheses=list(predictions),
         references=[list(r["references"]) for r in rows],
         gold_m2=[r["m2"] for r in rows],
     )
-    return dict(result)
-
-
-def apply_m2_edits(block: str, annotator: int = 0, where: str = "m2") -> str:
-    """The corrected sentence of one M2 block: the source tokens with one annotator's edits applied."""
-    lines = [ln for ln in block.strip().splitlines() if ln.strip()]
-    if not lines or not lines[0].startswith("S "):
-        raise MalformedInputError(where, 1, "an M2 block starting with 'S '", lines[0] if lines else "")
-    tokens = lines[0][2:].split(" ")
-    edits: list[tuple[int, int, str]] = []
-    for n, line in enumerate(lines[1:], 2):
-        if not line.startswith("A "):
-            raise MalformedInputError(
-                where, n, "an M2 edit line 'A start end|||type|||correction|||...'", line
-            )
-        fields = line[2:].split("|||")
-        try:
-            start, end = (int(x) for x in fields[0].split())
-            ann = int(fields[-1])
-        except (ValueError, IndexError):
-            raise MalformedInputError(
-                where, n, "an M2 edit line 'A start end|||...|||annotator'", line
-            ) from None
-        if ann != annotator or start < 0 or fields[1] == "noop":
-            continue
-        correction = "" if fields[2] in ("-NONE-", "") else fields[2]
-        edits.append((start, end, correction))
-    for start, end, correction in sorted(edits, reverse=True):
-        tokens[start:end] = correction.split() if correction else []
-    return " ".join(tokens)
 
 
 def reference_predictions(rows: Sequence[dict[str, Any]]) -> list[str]:
@@ -69,7 +40,7 @@ def reference_predictions(rows: Sequence[dict[str, Any]]) -> list[str]:
         if refs:
             preds.append(refs[0])
         elif r.get("m2"):
-            preds.append(apply_m2_edits(r["m2"], where=f"{r['set']} row {r['id']}"))
+            preds.append(apply_edits(parse_block(r["m2"], where=f"{r['set']} row {r['id']}")))
         else:
             raise UsageError(f"{r['set']} row {r['id']} has neither references nor a gold M2 block")
     return preds

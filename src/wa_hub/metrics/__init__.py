@@ -1,98 +1,145 @@
-"""The benchmark's metrics, reproducing the official scorers: lists of strings in, a plain dict out, 0-100.
+"""The benchmark's metrics, as the official scorers compute them: lists of strings in, a `MetricResult` out.
 
 - `m2(hypotheses, gold_m2)`: the M2 scorer (CoNLL-2014), precision/recall/F0.5
 - `errant(hypotheses, gold_m2)`: ERRANT span-based correction (BEA-2019), precision/recall/F0.5
 - `gleu(sources, references, hypotheses)`: GEC-GLEU (JFLEG)
 - `sari(sources, references, hypotheses)`: SARI as EASSE computes it (simplification, editing)
-- `score(metric, ...)`: any of them by name; the result always has `score` (F0.5 for m2/errant)
+- `METRICS` / `get_metric(name)`: each one's `MetricSpec`; `score(metric, ...)` and `sentence_stats(metric,
+  ...)` call one by name with the inputs it needs (`spec.inputs`).
 
-`references[i]` is the list of references of sentence i; `gold_m2[i]` is sentence i's M2 block.
+Scores are on the 0-100 scale. `references[i]` is the list of references of sentence i; `gold_m2[i]` is
+sentence i's M2 block. Every result has `score` (the headline: F-beta for m2/errant, which also fill
+`precision`, `recall`, `f_beta`, `beta`). Each metric also splits into `sentence_stats` and `aggregate`
+(`wa_hub.metrics.stats`): per-sentence counts, and the corpus result or B resampled scores from them.
 Importing the package is cheap: ERRANT loads spaCy only when first called.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, Protocol, overload
+
+import numpy as np
+from numpy.typing import ArrayLike
 
 from wa_hub.errors import UsageError
+from wa_hub.metrics import errant as _errant
+from wa_hub.metrics import gleu as _gleu
+from wa_hub.metrics import m2 as _m2
+from wa_hub.metrics import sari as _sari
+from wa_hub.metrics.m2 import read_m2_blocks
+from wa_hub.metrics.stats import SentenceStats
+from wa_hub.schema import MetricName, MetricResult
 
-# These bind the package names to the functions (not the submodules of the same names).
-from wa_hub.metrics.errant import errant
-from wa_hub.metrics.gleu import gleu
-from wa_hub.metrics.m2 import m2, read_m2_blocks
-from wa_hub.metrics.sari import sari
+Inputs = Literal["m2", "refs"]
+
+
+class Aggregate(Protocol):
+    """`aggregate(stats)` -> the corpus MetricResult; `aggregate(stats, weights)` -> B scores."""
+
+    @overload
+    def __call__(self, stats: SentenceStats, weights: None = None) -> MetricResult: ...
+    @overload
+    def __call__(self, stats: SentenceStats, weights: ArrayLike) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
-class Metric:
-    """What a metric needs and how to find it."""
+class MetricSpec:
+    """A metric as lm-eval's `MetricSpec` and lighteval's `Metrics` describe one.
 
-    name: str
-    module: str  # wa_hub.metrics.<module>
-    function: str
-    inputs: str  # "m2" (hypotheses + gold M2 blocks) | "refs" (sources + references + hypotheses)
-    headline: str  # the key `score` repeats
+    `inputs` says what it reads: "m2" (hypotheses + gold M2 blocks) or "refs" (sources + references +
+    hypotheses). `compute` is the corpus function; `sentence_stats` and `aggregate` are its per-sentence and
+    corpus halves (lighteval's sample-level and corpus-level functions): `aggregate(sentence_stats(...))`
+    is `compute(...)`, number for number.
+    """
+
+    name: MetricName
+    label: str  # display name: M2, ERRANT, GLEU, SARI
     description: str
-    label: str = ""  # display name: M2, ERRANT, GLEU, SARI
-    higher_is_better: bool = True
+    inputs: Inputs
+    higher_is_better: bool
+    compute: Callable[..., MetricResult]
+    sentence_stats: Callable[..., SentenceStats]
+    aggregate: Aggregate
 
-    def load(self) -> Callable[..., dict[str, Any]]:
-        fn: Callable[..., dict[str, Any]] = getattr(importlib.import_module(self.module), self.function)
-        return fn
 
-
-METRICS: dict[str, Metric] = {
+METRICS: dict[str, MetricSpec] = {
     m.name: m
     for m in (
-        Metric(
+        MetricSpec(
             "m2",
-            "wa_hub.metrics.m2",
-            "m2",
-            "m2",
-            "f0.5",
-            "M2 scorer F0.5 (Dahlmeier & Ng 2012; CoNLL-2014)",
             "M2",
-        ),
-        Metric(
-            "errant",
-            "wa_hub.metrics.errant",
-            "errant",
+            "M2 scorer F0.5 (Dahlmeier & Ng 2012; CoNLL-2014)",
             "m2",
-            "f0.5",
-            "ERRANT span-based correction F0.5 (Bryant et al. 2017; BEA-2019)",
+            True,
+            _m2.m2,
+            _m2.sentence_stats,
+            _m2.aggregate,
+        ),
+        MetricSpec(
+            "errant",
             "ERRANT",
+            "ERRANT span-based correction F0.5 (Bryant et al. 2017; BEA-2019)",
+            "m2",
+            True,
+            _errant.errant,
+            _errant.sentence_stats,
+            _errant.aggregate,
         ),
-        Metric(
+        MetricSpec(
             "gleu",
-            "wa_hub.metrics.gleu",
-            "gleu",
-            "refs",
-            "score",
-            "GEC-GLEU (Napoles et al. 2015/2016; JFLEG)",
             "GLEU",
-        ),
-        Metric(
-            "sari",
-            "wa_hub.metrics.sari",
-            "sari",
+            "GEC-GLEU (Napoles et al. 2015/2016; JFLEG)",
             "refs",
-            "score",
-            "SARI (Xu et al. 2016), EASSE corpus_sari",
+            True,
+            _gleu.gleu,
+            _gleu.sentence_stats,
+            _gleu.aggregate,
+        ),
+        MetricSpec(
+            "sari",
             "SARI",
+            "SARI (Xu et al. 2016), EASSE corpus_sari",
+            "refs",
+            True,
+            _sari.sari,
+            _sari.sentence_stats,
+            _sari.aggregate,
         ),
     )
 }
 
+# The functions under the package's names (they shadow the submodules of the same names).
+m2 = _m2.m2
+errant = _errant.errant
+gleu = _gleu.gleu
+sari = _sari.sari
 
-def get_metric(name: str) -> Metric:
+
+def get_metric(name: str) -> MetricSpec:
     """The registered metric called `name`, or a UsageError listing the known ones."""
     try:
         return METRICS[name]
     except KeyError:
         raise UsageError(f"unknown metric {name!r}; known: {', '.join(METRICS)}") from None
+
+
+def _arguments(
+    spec: MetricSpec,
+    sources: Sequence[str] | None,
+    hypotheses: Sequence[str],
+    references: Sequence[Sequence[str]] | None,
+    gold_m2: Sequence[str] | None,
+) -> tuple[Any, ...]:
+    """The positional inputs of `spec`'s functions, from the ones given."""
+    if spec.inputs == "m2":
+        if gold_m2 is None:
+            raise UsageError(f"{spec.name} needs gold_m2 (the gold M2 block of each sentence)")
+        return list(hypotheses), list(gold_m2)
+    if sources is None or references is None:
+        raise UsageError(f"{spec.name} needs sources and references")
+    return list(sources), [list(r) for r in references], list(hypotheses)
 
 
 def score(
@@ -103,28 +150,40 @@ def score(
     references: Sequence[Sequence[str]] | None = None,
     gold_m2: Sequence[str] | None = None,
     **options: Any,
-) -> dict[str, Any]:
-    """Score `hypotheses` with the metric called `metric`; the result always has `score`.
+) -> MetricResult:
+    """Score `hypotheses` with the metric called `metric`, given the inputs its `spec.inputs` names.
 
-    m2/errant need `gold_m2`; gleu/sari need `sources` and `references`. Extra keyword options go to the
-    metric function (e.g. `beta`, `deletion`).
+    m2/errant need `gold_m2`; gleu/sari need `sources` and `references`; inputs a metric does not read are
+    ignored. Extra keyword options go to the metric function (e.g. `beta`, `deletion`).
     """
-    m = get_metric(metric)
-    fn = m.load()
-    if m.inputs == "m2":
-        if gold_m2 is None:
-            raise UsageError(f"{metric} needs gold_m2 (the gold M2 block of each sentence)")
-        result = fn(list(hypotheses), list(gold_m2), **options)
-    else:
-        if sources is None or references is None:
-            raise UsageError(f"{metric} needs sources and references")
-        result = fn(list(sources), [list(r) for r in references], list(hypotheses), **options)
-    result = dict(result)
-    if "score" not in result:
-        # m2/errant: F_beta under its own key ("f0.5" for the default beta)
-        key = m.headline if m.headline in result else f"f{result.get('beta', 0.5):g}"
-        result["score"] = result[key]
-    return result
+    spec = get_metric(metric)
+    return spec.compute(*_arguments(spec, sources, hypotheses, references, gold_m2), **options)
 
 
-__all__ = ["METRICS", "Metric", "errant", "get_metric", "gleu", "m2", "read_m2_blocks", "sari", "score"]
+def sentence_stats(
+    metric: str,
+    *,
+    sources: Sequence[str] | None = None,
+    hypotheses: Sequence[str],
+    references: Sequence[Sequence[str]] | None = None,
+    gold_m2: Sequence[str] | None = None,
+    **options: Any,
+) -> SentenceStats:
+    """`score`'s per-sentence half: `get_metric(metric).aggregate(sentence_stats(...))` is `score(...)`."""
+    spec = get_metric(metric)
+    return spec.sentence_stats(*_arguments(spec, sources, hypotheses, references, gold_m2), **options)
+
+
+__all__ = [
+    "METRICS",
+    "MetricSpec",
+    "SentenceStats",
+    "errant",
+    "get_metric",
+    "gleu",
+    "m2",
+    "read_m2_blocks",
+    "sari",
+    "score",
+    "sentence_stats",
+]

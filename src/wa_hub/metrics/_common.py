@@ -1,29 +1,10 @@
-"""Shared input handling of the metrics: reading one-sentence-a-line files and checking parallel inputs."""
+"""Shared input checks of the metrics (parallel inputs, references), and reference files -> references[i]."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 from wa_hub.errors import WaHubError
-from wa_hub.fileio import read_text
-
-
-def read_lines(path: str | Path) -> list[str]:
-    """One sentence a line, exactly as the file has them.
-
-    Splits on "\\n" only (not `str.splitlines`, which also splits on U+2028, form feeds and other
-    characters that occur inside sentences and would shift every later line), drops one "\\r" at a line's
-    end and the empty string after the final newline.
-    """
-    p = Path(path)
-    text = read_text(p)
-    if text == "":
-        return []
-    lines = text.split("\n")
-    if lines[-1] == "":
-        lines.pop()
-    return [line[:-1] if line.endswith("\r") else line for line in lines]
 
 
 def check_same_length(what: str, counts: dict[str, int]) -> None:

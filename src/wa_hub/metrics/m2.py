@@ -4,29 +4,41 @@ The official scorer (nusnlp/m2scorer) is Python 2 only and can run for minutes o
 no pip-installable Python 3 port exists, so this one is ours. It reimplements the official algorithm
 (see `_m2_edits` for the per-sentence steps) and gives the same numbers:
 
-- gold M2 blocks are read as the official `load_annotation` reads them: `S` lines (stripped), `A` lines
-  `start end|||type|||corr1||corr2|||REQUIRED|||-NONE-|||annotator`; `noop` edits and spans outside the
-  sentence are dropped (their annotator still counts as one with no edits), `-NONE-` means "delete";
-  a block without `A` lines has one annotator with no edits;
+- gold M2 blocks are parsed by `wa_hub.m2` (leniently: `strict=False`) and read the way the official
+  `load_annotation` reads them, a thin layer of its quirks: `S` lines stripped, tokens split on whitespace
+  as Python 2 splits (U+180E too), corrections stripped, `-NONE-` the empty correction; `noop` edits and
+  spans outside the sentence are dropped (their annotator still counts, with no edits); a block without `A`
+  lines has one annotator with no edits; a block with several `S` lines is one sentence per line, each
+  given the edits whose offsets fall within the tokens up to its end;
 - hypotheses and sources are split on whitespace, case and punctuation kept as given;
 - per sentence, the annotator whose edits maximise the running corpus F-beta is chosen (ties: more
   correct edits, then fewer proposed + beta^2 * gold), annotators in ascending id order;
 - precision, recall and F-beta are corpus-level counts, as in the official scorer (P = 1 with nothing
   proposed, R = 1 with no gold edits, F = 0 when P = R = 0), reported here on the 0-100 scale.
+
+`sentence_stats` gives each sentence's correct / proposed / gold counts of the annotator chosen in that
+sequential pass, and `aggregate` sums them. The choice depends on the sentences before, so a resample is
+scored by re-summing the chosen counts of its sentences (not by choosing again): the corpus figure is
+unchanged, and a bootstrap sees each sentence with the edits it was scored with. A one-hot row is then a
+sentence's own counts in the corpus score; alone, a sentence with several annotators could take another.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
-from wa_hub.errors import MalformedInputError, WaHubError
-from wa_hub.fileio import read_text
+import numpy as np
+from numpy.typing import ArrayLike
+
+from wa_hub import m2 as codec
+from wa_hub.errors import WaHubError
+from wa_hub.fileio import read_lines
 from wa_hub.metrics._m2_edits import GoldEdit, count_matches, same_ignoring_whitespace_casing
 from wa_hub.metrics._m2_fast import best_edit_seqs
-
-_A_FORMAT = "an edit line 'A start end|||type|||correction|||REQUIRED|||-NONE-|||annotator'"
+from wa_hub.metrics.stats import SentenceStats, f_score_aggregate
+from wa_hub.schema import MetricResult
 
 
 def _tokens(text: str) -> list[str]:
@@ -45,33 +57,15 @@ def parse_m2_block(block: str, where: str = "gold_m2", first_line: int = 1) -> l
     Blocks have one `S` line in practice; several are handled as the official scorer handles them.
     `where` and `first_line` only name the place of a malformed line in the error.
     """
-    lines = [ln[:-1] if ln.endswith("\r") else ln for ln in block.strip("\n").split("\n")]
-    if not lines or not lines[0].startswith("S "):
-        got = lines[0] if lines else ""
-        raise MalformedInputError(where, first_line, "a sentence line 'S tokens ...'", got)
-    sentences = [ln[2:].strip() for ln in lines if ln.startswith("S ")]
+    parsed = codec.parse_block(block, where=where, line=first_line, strict=False)
+    sentences = [s.strip() for s in (parsed.source, *parsed.extra_sources)]
     all_tokens = _tokens(" ".join(sentences))
     annotations: dict[int, list[GoldEdit]] = {}
-    for offset, line in enumerate(lines[1:], start=1):
-        if line.startswith(("S ", "I ")):
-            continue
-        lineno = first_line + offset
-        if not line.startswith("A "):
-            raise MalformedInputError(where, lineno, _A_FORMAT, line)
-        fields = line[2:].split("|||")
-        try:
-            span = fields[0].split()
-            start, end = int(span[0]), int(span[1])
-            etype = fields[1]
-            raw_corrections = fields[2].split("||")
-            annotator = int(fields[5])
-        except (IndexError, ValueError):
-            raise MalformedInputError(where, lineno, _A_FORMAT, line) from None
-        if etype == "noop":
-            start, end = -1, -1
-        corrections = [c.strip() if c != "-NONE-" else "" for c in raw_corrections]
+    for e in parsed.edits:
+        start, end = (-1, -1) if e.type == codec.NOOP else (e.start, e.end)
+        corrections = [c.strip() for c in e.alternatives]
         original = " ".join(all_tokens[start:end])
-        annotations.setdefault(annotator, []).append((start, end, original, corrections))
+        annotations.setdefault(e.annotator, []).append((start, end, original, corrections))
     out: list[Sentence] = []
     n_tokens = 0
     for sentence in sentences:
@@ -85,26 +79,8 @@ def parse_m2_block(block: str, where: str = "gold_m2", first_line: int = 1) -> l
 
 
 def read_m2_blocks(path: str | Path) -> list[str]:
-    """A gold M2 file -> one block per sentence (its `S` line and `A` lines), checking every line."""
-    p = Path(path)
-    text = read_text(p)
-    blocks: list[str] = []
-    current: list[str] = []
-    start_line = 1
-    lines = text.split("\n")
-    for lineno, raw in enumerate([*lines, ""], start=1):
-        line = raw[:-1] if raw.endswith("\r") else raw
-        if line.strip():
-            if not current:
-                start_line = lineno
-            current.append(line)
-            continue
-        if current:
-            block = "\n".join(current)
-            parse_m2_block(block, str(p), start_line)  # raises on a malformed line, naming it
-            blocks.append(block)
-            current = []
-    return blocks
+    """A gold M2 file -> one block per sentence (its `S` line and `A` lines), every line checked."""
+    return [codec.format_block(b) for b in codec.read_m2(path, strict=False)]
 
 
 def _prf(correct: float, proposed: float, gold: float, beta: float) -> tuple[float, float, float]:
@@ -124,14 +100,15 @@ def _running_f(correct: float, proposed: float, gold: float, beta: float) -> flo
     return (1 + beta * beta) * correct / denom
 
 
-def m2(
+def sentence_stats(
     hypotheses: Sequence[str],
     gold_m2: Sequence[str],
     beta: float = 0.5,
     max_unchanged_words: int = 2,
     ignore_whitespace_casing: bool = False,
-) -> dict[str, Any]:
-    """Score system outputs (one sentence each) against gold M2 blocks; precision, recall, F on 0-100."""
+) -> SentenceStats:
+    """Each sentence's `correct`, `proposed` and `gold` counts (int arrays), of the annotator the official
+    sequential choice takes for it (which depends on `beta`)."""
     if isinstance(hypotheses, str) or isinstance(gold_m2, str):
         raise WaHubError("m2: hypotheses and gold_m2 must be lists of strings (one item per sentence)")
     sentences: list[Sentence] = []
@@ -149,7 +126,8 @@ def m2(
         for hyp, (source, golds) in zip(hypotheses, sentences, strict=True)
     ]
     all_seqs = best_edit_seqs(items, max_unchanged_words)
-    for (_, _, golds_list), seqs in zip(items, all_seqs, strict=True):
+    chosen_counts = np.zeros((len(items), 3), dtype=np.int64)
+    for row, ((_, _, golds_list), seqs) in enumerate(zip(items, all_seqs, strict=True)):
         best_f = -1.0
         best_correct = -1.0
         best_cost = float("inf")
@@ -170,40 +148,48 @@ def m2(
         correct += chosen[0]
         proposed += chosen[1]
         gold_total += chosen[2]
-    p, r, f = _prf(correct, proposed, gold_total, beta)
-    return {
-        "metric": "m2",
-        "precision": 100.0 * p,
-        "recall": 100.0 * r,
-        f"f{beta:g}": 100.0 * f,
-        "correct": int(correct),
-        "proposed": int(proposed),
-        "gold": int(gold_total),
-        "n": len(sentences),
-        "beta": beta,
-        "max_unchanged_words": max_unchanged_words,
-        "ignore_whitespace_casing": ignore_whitespace_casing,
-    }
+        chosen_counts[row] = chosen
+    return SentenceStats(
+        "m2",
+        len(items),
+        {"correct": chosen_counts[:, 0], "proposed": chosen_counts[:, 1], "gold": chosen_counts[:, 2]},
+        beta=beta,
+        settings={
+            "max_unchanged_words": max_unchanged_words,
+            "ignore_whitespace_casing": ignore_whitespace_casing,
+        },
+    )
 
 
-def read_hypotheses(path: str | Path) -> list[str]:
-    """One hypothesis a line, split on "\\n" only (as the official scorer reads them)."""
-    p = Path(path)
-    text = read_text(p)
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+@overload
+def aggregate(stats: SentenceStats, weights: None = None) -> MetricResult: ...
+@overload
+def aggregate(stats: SentenceStats, weights: ArrayLike) -> np.ndarray: ...
+def aggregate(stats: SentenceStats, weights: ArrayLike | None = None) -> MetricResult | np.ndarray:
+    """The corpus result from summed counts; with (B, n) `weights`, B F-beta scores (0-100)."""
+    stats.check("m2")
+    return f_score_aggregate(stats, weights, ("correct", "proposed", "gold"), _prf)
 
 
-def score_m2_files(gold_path: str | Path, hyp_path: str | Path, **options: Any) -> dict[str, Any]:
+def m2(
+    hypotheses: Sequence[str],
+    gold_m2: Sequence[str],
+    beta: float = 0.5,
+    max_unchanged_words: int = 2,
+    ignore_whitespace_casing: bool = False,
+) -> MetricResult:
+    """Score system outputs (one sentence each) against gold M2 blocks; precision, recall, F on 0-100."""
+    return aggregate(sentence_stats(hypotheses, gold_m2, beta, max_unchanged_words, ignore_whitespace_casing))
+
+
+def score_m2_files(gold_path: str | Path, hyp_path: str | Path, **options: Any) -> MetricResult:
     """`m2` on a gold M2 file and a hypothesis file (one sentence a line); options as for `m2`."""
-    blocks = read_m2_blocks(gold_path)
-    hyps = read_hypotheses(hyp_path)
-    n_gold = sum(len(parse_m2_block(b)) for b in blocks)
+    blocks = codec.read_m2(gold_path, strict=False)
+    hyps = read_lines(hyp_path)
+    n_gold = sum(1 + len(b.extra_sources) for b in blocks)
     if len(hyps) != n_gold:
         raise WaHubError(
             f"m2: {len(hyps)} hypotheses but {n_gold} gold sentences ({hyp_path} has {len(hyps)} lines, "
             f"{gold_path} has {n_gold} sentences); one hypothesis per gold sentence is expected"
         )
-    return m2(hyps, blocks, **options)
+    return m2(hyps, [codec.format_block(b) for b in blocks], **options)
