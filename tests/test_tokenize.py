@@ -92,8 +92,6 @@ def _detok(lines: list[str]) -> list[str]:
 
 @pytest.mark.conformance
 def test_conll14_corrections_as_ordinary_text_score_as_tokenized(test_data: Path) -> None:
-    from wa_hub.metrics.m2 import m2
-
     gold, sources, corrected = _conll(test_data)
     plain, plain_src = _detok(corrected), _detok(sources)
     none = _f(gold, plain)

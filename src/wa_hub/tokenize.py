@@ -64,11 +64,11 @@ def infer_style(sources: Sequence[str]) -> Style:
         tokens = sentence.split()
         for i, tok in enumerate(tokens):
             for mark, pattern in _COMPOUND.items():
+                between_words = 0 < i < len(tokens) - 1 and tokens[i - 1][-1:].isalpha()
                 if pattern.search(tok):
                     whole[mark] += 1
-                elif tok == mark and 0 < i < len(tokens) - 1:
-                    if tokens[i - 1][-1:].isalpha() and tokens[i + 1][:1].isalpha():
-                        split[mark] += 1
+                elif tok == mark and between_words and tokens[i + 1][:1].isalpha():
+                    split[mark] += 1
     return Style(split_hyphens=split["-"] >= whole["-"], split_slashes=split["/"] >= whole["/"])
 
 
@@ -133,10 +133,9 @@ def _images(source: Sequence[str], s_join: str, h_join: str) -> list[tuple[int, 
     out = []
     pos = 0
     for tok in source:
-        first, last = where.get(pos), where.get(pos + len(tok) - 1)
-        if first is not None and last is not None and last - first == len(tok) - 1:
-            if all(where.get(pos + k) == first + k for k in range(len(tok))):
-                out.append((first, last + 1))
+        first = where.get(pos)
+        if first is not None and all(where.get(pos + k) == first + k for k in range(len(tok))):
+            out.append((first, first + len(tok)))
         pos += len(tok)
     return out
 
