@@ -108,13 +108,12 @@ def test_conll14_corrections_as_ordinary_text_score_as_tokenized(test_data: Path
 def _f(gold: list[str], hyps: list[str]) -> float:
     from wa_hub.metrics.m2 import m2
 
-    result = m2(hyps, gold)
-    return float(result["f0.5"] if isinstance(result, dict) else result.score)
+    return m2(hyps, gold).score
 
 
 @pytest.mark.conformance
 def test_jfleg_reference_as_ordinary_text_keeps_its_gleu(test_data: Path) -> None:
-    from wa_hub.metrics._common import read_lines
+    from wa_hub.fileio import read_lines
     from wa_hub.metrics.gleu import gleu
 
     d = test_data / "jfleg" / "test"
@@ -123,8 +122,7 @@ def test_jfleg_reference_as_ordinary_text_keeps_its_gleu(test_data: Path) -> Non
     others = [list(x) for x in zip(*refs[1:], strict=True)]
 
     def score(hyps: list[str]) -> float:
-        r = gleu(src, others, hyps)
-        return float(r["score"] if isinstance(r, dict) else r.score)
+        return gleu(src, others, hyps).score
 
     tokenized = score(refs[0])
     assert tokenized == pytest.approx(61.34, abs=0.01)
@@ -139,8 +137,7 @@ def test_errant_path_on_conll14(test_data: Path) -> None:
     from wa_hub.metrics.errant import errant
 
     def score(hyps: list[str]) -> float:
-        r = errant(hyps, gold)
-        return float(r["score"] if isinstance(r, dict) else r.score)
+        return errant(hyps, gold).score
 
     gold, sources, corrected = _conll(test_data)
     tokenized = score(corrected)
