@@ -359,6 +359,8 @@ class MetricResult(Record):
 class SetResult(MetricResult):
     """One benchmark set's entry in results.json: the metric's result plus how it was produced."""
 
+    rows: int | None = Field(default=None, ge=0)  # rows the set has; `n` < `rows` for a --limit run
+    tokenize: Literal["none", "spacy", "auto"] = "none"  # how hypotheses were tokenized before scoring
     generated: int = Field(default=0, ge=0)  # rows generated in this run
     reused: int = Field(default=0, ge=0)  # rows whose prediction an earlier run made
     seconds: float = Field(default=0.0, ge=0)
