@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from wa_hub import __version__, cards
 from wa_hub.errors import UsageError, WaHubError
-from wa_hub.fileio import atomic_dir, sha256_file
+from wa_hub.fileio import atomic_dir, check_out, sha256_file
 from wa_hub.prompts import TASK_PROMPTS, TASKS, task_prompt
 from wa_hub.resources import resource
 from wa_hub.schema import (
@@ -224,10 +224,11 @@ def write_dataset_folder(
     rows: dict[str, list[Any]],
     row_model: type[Record],
     overwrite: bool = False,
+    keep: list[Path] | None = None,
 ) -> Path:
     """Parquet per config (`manifest.configs`), manifest.json and the card rendered from the manifest as
-    written (wa_hub.cards), built aside and renamed in."""
-    with atomic_dir(out, overwrite=overwrite) as tmp:
+    written (wa_hub.cards), built aside and renamed in; `keep`: the inputs (raw dir) it never replaces."""
+    with atomic_dir(out, overwrite=overwrite, keep=keep or []) as tmp:
         for c in manifest.configs:
             _write_parquet(tmp / c.file, rows[c.name], row_model)
         write_model(tmp / "manifest.json", manifest)
@@ -404,6 +405,7 @@ def build_data(
     """
     version = _check_version(version)
     plan = _plan_data(raw_dir, spec, seed, per_task, generic, sample)
+    check_out(out, overwrite, keep=[plan.raw])
     n_steps = sum(len(p) for p in plan.spec.tasks.values()) + len(plan.generic) + 2
     with _progress(progress, "building writing-instruct", n_steps) as (bar, step):
 
@@ -433,7 +435,7 @@ def build_data(
             warnings=warnings,
         )
         advance("writing Parquet")
-        write_dataset_folder(out, manifest, configs, InstructionRow, overwrite)
+        write_dataset_folder(out, manifest, configs, InstructionRow, overwrite, keep=[plan.raw])
     return Path(out)
 
 
@@ -505,6 +507,7 @@ def build_bench(
     raw = _raw_dir(raw_dir, sample)
     sources = list(dict.fromkeys(get_source(x.source, "test") for x in s.sets.values()))
     require_files(raw, sources)
+    check_out(out, overwrite, keep=[raw])
     with _progress(progress, "building writing-bench", len(BENCH_SETS) + 2) as (bar, step):
 
         def advance(description: str) -> None:
@@ -537,5 +540,5 @@ def build_bench(
             size_mismatches=mismatches,
         )
         advance("writing Parquet")
-        write_dataset_folder(out, manifest, configs, BenchRow, overwrite)
+        write_dataset_folder(out, manifest, configs, BenchRow, overwrite, keep=[raw])
     return Path(out)

@@ -1,43 +1,167 @@
-"""Writing outputs so that a failed or interrupted command leaves nothing half-written.
+"""Writing outputs so that a failed or interrupted command leaves nothing half-written and loses nothing.
 
-Everything a command publishes as a folder is built in a sibling temp dir and renamed into place
-at the end; an existing folder is only replaced when the caller allows it, and then only after the
-new one is complete.
+Everything a command publishes as a folder is built in a sibling temp dir and renamed into place at the
+end; an existing folder is only replaced when the caller allows it, only when wa-hub made it (it holds a
+wa-hub `manifest.json` or `run.json`), never when it holds the command's inputs or the working directory,
+and only after the new one is complete. Temp names carry their owner's pid (`.NAME.tmp-PID-*`), so a later
+run removes what a killed one left (`sweep_stale`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from wa_hub.errors import MalformedInputError, UsageError
+from wa_hub.errors import MalformedInputError, UsageError, WaHubError
+
+_KINDS = ("instruction-data", "benchmark")  # manifest.json `kind`s (wa_hub.schema)
+
+
+def _json_object(path: Path) -> dict[str, Any]:
+    try:
+        obj = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return obj if isinstance(obj, dict) else {}
+
+
+def made_by_wa_hub(folder: str | Path) -> bool:
+    """`folder` holds a wa-hub dataset manifest.json or a run.json: what `--overwrite` may replace."""
+    folder = Path(folder)
+    manifest, run = _json_object(folder / "manifest.json"), _json_object(folder / "run.json")
+    return manifest.get("kind") in _KINDS or ("method" in run and "base_model" in run)
+
+
+def check_replaceable(out: str | Path, *, keep: Sequence[str | Path] = (), made: bool | None = None) -> None:
+    """Refuse to replace `out` unless that loses nothing: not the working directory or a folder above it,
+    not a folder that holds `keep` (a command's inputs, e.g. the raw dir), and a folder wa-hub made
+    (`made`, default `made_by_wa_hub`) or an empty one."""
+    out = Path(out)
+    target = out.resolve()
+    cwd = Path.cwd().resolve()
+    if target == cwd or target in cwd.parents:
+        raise UsageError(f"{out} is the working directory or holds it; --overwrite never replaces it")
+    for k in keep:
+        inside = Path(k).resolve()
+        if inside == target or target in inside.parents:
+            raise UsageError(f"{out} holds this command's input {k}; --overwrite never replaces it")
+    if not out.is_dir():
+        raise UsageError(f"{out} is a file, not a folder wa-hub made; --overwrite never replaces it")
+    if not (made_by_wa_hub(out) if made is None else made) and any(out.iterdir()):
+        raise UsageError(
+            f"{out} was not made by wa-hub (no wa-hub manifest.json or run.json in it); "
+            "--overwrite only replaces a wa-hub output: choose another folder, or move it away yourself"
+        )
+
+
+def _file_in_the_way(path: Path) -> None:
+    for p in path.parents:
+        if p.exists():
+            if not p.is_dir():
+                raise UsageError(f"{path}: {p} is a file, not a folder")
+            return
+
+
+def make_parents(path: str | Path) -> None:
+    """Create `path`'s parent folders, or say in one line why they cannot be (a file in the way, ...)."""
+    path = Path(path)
+    _file_in_the_way(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise WaHubError(f"{path}: cannot create the folder {path.parent}: {e.strerror}") from None
+
+
+def check_out(out: str | Path, overwrite: bool = False, *, keep: Sequence[str | Path] = ()) -> None:
+    """Whether `atomic_dir(out, overwrite, keep=keep)` may write `out`: run it before the work, so a refusal
+    comes before minutes of building."""
+    out = Path(out)
+    if out.exists() or out.is_symlink():
+        if not overwrite:
+            raise UsageError(f"{out} already exists; pass --overwrite to replace it")
+        check_replaceable(out, keep=keep)
+    _file_in_the_way(out)
+
+
+def _temp_prefix(name: str, kind: str = "tmp") -> str:
+    return f".{name}.{kind}-{os.getpid()}-"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
+
+
+def _owner_gone(entry: Path, prefix: str) -> bool:
+    pid = entry.name[len(prefix) :].split("-", 1)[0]
+    return pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid))
+
+
+def sweep_stale(path: str | Path) -> None:
+    """Remove what killed runs left beside `path` (`.NAME.tmp-PID-*`, `.NAME.old-PID-*`, their owner gone).
+
+    A run killed between moving the old `path` aside and moving the new one in leaves no `path`: the old
+    one is put back, so `path` always holds the old state or the new one.
+    """
+    path = Path(path)
+    if not path.parent.is_dir():
+        return
+    for kind in ("old", "tmp"):
+        prefix = f".{path.name}.{kind}-"
+        for entry in sorted(path.parent.glob(glob.escape(prefix) + "*")):
+            if not _owner_gone(entry, prefix):
+                continue
+            if kind == "old" and not path.exists() and not path.is_symlink():
+                entry.rename(path)
+            elif entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
-def atomic_dir(out: str | Path, overwrite: bool = False) -> Iterator[Path]:
-    """Yield a temp dir next to `out`; on success it becomes `out`, on any failure it is removed."""
+def atomic_dir(
+    out: str | Path, overwrite: bool = False, *, keep: Sequence[str | Path] = ()
+) -> Iterator[Path]:
+    """Yield a temp dir next to `out`; on success it becomes `out`, on any failure it is removed.
+
+    An existing `out` is replaced only with `overwrite`, and only when `check_replaceable` allows it
+    (`keep`: the command's inputs, which it must not hold).
+    """
     out = Path(out)
-    if out.exists() and not overwrite:
-        raise UsageError(f"{out} already exists; pass --overwrite to replace it")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    check_out(out, overwrite, keep=keep)
+    make_parents(out)
+    sweep_stale(out)
+    tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(out.name), dir=out.parent))
     try:
         yield tmp
+        old = None
+        if out.exists() or out.is_symlink():
+            old = out.parent / (_temp_prefix(out.name, "old") + secrets.token_hex(4))
+            out.rename(old)
+        try:
+            tmp.rename(out)
+        except BaseException:
+            if old is not None:
+                old.rename(out)
+            raise
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    old = None
-    if out.exists():
-        old = out.parent / f".{out.name}.old-{os.getpid()}"
-        out.rename(old)
-    tmp.rename(out)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 
@@ -45,8 +169,9 @@ def atomic_dir(out: str | Path, overwrite: bool = False) -> Iterator[Path]:
 def atomic_write_text(path: str | Path, text: str) -> None:
     """Write a file via a temp file + rename, so readers never see a partial file."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    make_parents(path)
+    sweep_stale(path)
+    fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path.name), dir=path.parent)
     try:
         # mkstemp makes the file 0600; give it the permissions an ordinary open() would (0666 & ~umask).
         umask = os.umask(0)

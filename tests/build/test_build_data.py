@@ -186,9 +186,13 @@ def test_existing_out_is_kept_without_overwrite(tmp_path: Path) -> None:
     (out / "keep.txt").write_text("mine")
     with pytest.raises(UsageError, match="--overwrite"):
         build_data(None, out, sample=True)
+    with pytest.raises(UsageError, match="not made by wa-hub"):  # --overwrite replaces only wa-hub's own
+        build_data(None, out, sample=True, overwrite=True)
     assert (out / "keep.txt").read_text() == "mine"
-    build_data(None, out, sample=True, overwrite=True)
-    assert not (out / "keep.txt").exists() and (out / "manifest.json").is_file()
+    (out / "keep.txt").unlink()
+    build_data(None, out, sample=True, overwrite=True)  # an empty folder: nothing to lose
+    build_data(None, out, sample=True, overwrite=True)  # a build: replaced
+    assert (out / "manifest.json").is_file()
 
 
 def test_cli_sample_default_out_and_bad_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

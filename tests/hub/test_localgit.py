@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 from pathlib import Path
@@ -237,3 +238,36 @@ def test_cli_reports_and_rejects(dataset_folder: Path, tmp_path: Path) -> None:
     )
     assert env.exit_code == 0, env.output
     assert (hub / "datasets" / "acme" / "other" / ".git").is_dir()
+
+
+def test_two_folders_with_one_name_each_push_their_own_files(tmp_path: Path) -> None:
+    """Push reads a folder's files themselves, never a cache keyed by the folder's base name."""
+    from wa_hub.build import build_bench
+
+    a = build_bench(None, tmp_path / "a" / "writing-bench", sample=True)
+    b = build_bench(None, tmp_path / "b" / "writing-bench", sample=True, version="1.0.1")
+    parquet = "data/conll14/test-00000-of-00001.parquet"
+    first = (b / parquet).read_bytes()
+    build_bench(None, b, sample=True, version="1.0.1", overwrite=True, spec=_fewer_sets_spec(tmp_path))
+    assert (b / parquet).read_bytes() != first  # rebuilt in place with other rows
+    hub = tmp_path / "hub"
+    for folder, name in ((a, "acme/bench-a"), (b, "acme/bench-b")):
+        push(folder, name, hub_dir=hub)
+        repo = hub / "datasets" / name
+        show = ["git", "-C", str(repo), "show", f"main:{parquet}"]
+        blob = subprocess.run(show, capture_output=True, check=True).stdout  # the file, or its LFS pointer
+        data = (folder / parquet).read_bytes()
+        assert blob == data or f"oid sha256:{hashlib.sha256(data).hexdigest()}".encode() in blob
+
+
+def _fewer_sets_spec(tmp_path: Path) -> Path:
+    """The benchmark spec with 3 sample rows a set instead of 8."""
+    import yaml
+
+    from wa_hub.resources import resource
+
+    spec = yaml.safe_load(resource("builders", "writing-bench.yaml").read_text())
+    spec["sample"]["rows_per_set"] = 3
+    path = tmp_path / "bench-3.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return path

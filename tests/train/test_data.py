@@ -168,3 +168,32 @@ def test_a_hub_style_folder_is_read_through_its_card_front_matter(tmp_path: Path
     readme.write_text("---\nconfigs: [unclosed\n---\n")
     with pytest.raises(MalformedInputError, match=r"README.md: expected a YAML front matter mapping"):
         local_data_files(folder, "mixed", "train")
+
+
+def test_a_local_folder_is_read_as_itself_whatever_its_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two folders with one base name, and one rebuilt in place with other rows of the same count: each
+    read gives that folder's own rows now (`datasets` caches a loaded folder under its base name)."""
+    import pyarrow.parquet as pq
+
+    from wa_hub.build import build_data
+
+    monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "cache"))
+    a = build_data(None, tmp_path / "a" / "writing-instruct", sample=True, per_task=3)
+    b = build_data(None, tmp_path / "b" / "writing-instruct", sample=True, per_task=2)
+
+    def rows(folder: Path) -> list[dict[str, str]]:
+        ds, info = load_rows(DataSpec(path=str(folder), config="writing"))
+        assert info["path_or_id"] == str(folder.resolve())
+        return [dict(r) for r in ds]
+
+    def on_disk(folder: Path) -> list[dict[str, str]]:
+        return pq.read_table(folder / "data/writing/train-00000-of-00001.parquet").to_pylist()
+
+    assert rows(a) == on_disk(a) and len(on_disk(a)) == 18
+    assert rows(b) == on_disk(b) and len(on_disk(b)) == 12
+    before = on_disk(a)
+    build_data(None, a, sample=True, per_task=3, seed=7, overwrite=True)  # same size, other rows
+    assert on_disk(a) != before
+    assert rows(a) == on_disk(a)

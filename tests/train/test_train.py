@@ -352,3 +352,18 @@ def test_a_finished_run_is_not_overwritten(tiny_run: Path, data_dir: Path) -> No
     with pytest.raises(UsageError, match="--overwrite"):
         train("tiny-cpu", tiny_run, [f"data.path={data_dir}", *STEPS])
     assert (tiny_run / "run.json").read_bytes() == before
+
+
+def test_overwrite_replaces_only_a_run_dir(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("not a run")
+    with pytest.raises(UsageError, match="not made by wa-hub"):
+        train("tiny-cpu", mine, [f"data.path={data_dir}", *STEPS], overwrite=True)
+    assert (mine / "notes.txt").read_text() == "not a run"
+    monkeypatch.chdir(mine)
+    with pytest.raises(UsageError, match="working directory"):
+        train("tiny-cpu", ".", [f"data.path={data_dir}", *STEPS], overwrite=True)
+    assert sorted(p.name for p in mine.iterdir()) == ["notes.txt"]

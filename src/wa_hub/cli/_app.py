@@ -47,7 +47,7 @@ def user_errors(fn: F) -> F:
         except WaHubError as e:
             err_console.print("[bold red]error:[/bold red] ", end="")
             # The message is plain text: no rich markup or emoji codes (paths may hold `[...]`).
-            err_console.print(str(e), highlight=False, markup=False, emoji=False)
+            err_console.print(str(e), highlight=False, markup=False, emoji=False, soft_wrap=True)
             raise typer.Exit(e.exit_code) from None
 
     return wrapper  # type: ignore[return-value]

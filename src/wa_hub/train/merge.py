@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from wa_hub.errors import UsageError
-from wa_hub.fileio import atomic_dir
+from wa_hub.fileio import atomic_dir, check_out
 from wa_hub.models import read_run, resolve_source
 from wa_hub.schema import LogitCheck, MergeRecord, write_model
 
@@ -43,6 +43,7 @@ def merge_run(run_dir: str | Path, out: str | Path, overwrite: bool = False, dty
         raise UsageError(f"{run_dir} is not a training run dir (no run.json)")
     if run.method != "lora":
         raise UsageError(f"{run_dir} is a {run.method!r} run; only LoRA runs can be merged")
+    check_out(out, overwrite, keep=[run_dir])
     base = run.base_model
     base_path = resolve_source(base.source)
     saved_dtype = getattr(AutoConfig.from_pretrained(base_path, revision=base.revision), "dtype", None)
@@ -59,7 +60,7 @@ def merge_run(run_dir: str | Path, out: str | Path, overwrite: bool = False, dty
     compare_logits(reference, logits_of(merged, batch), torch.float32, f"merge of {run_dir}")
     merged = merged.to(target)
     in_memory = logits_of(merged, batch)
-    with atomic_dir(out, overwrite=overwrite) as tmp:
+    with atomic_dir(out, overwrite=overwrite, keep=[run_dir]) as tmp:
         merged.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
         fresh = AutoModelForCausalLM.from_pretrained(tmp, dtype=target)

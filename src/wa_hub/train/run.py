@@ -21,7 +21,7 @@ from typing import Any
 
 from wa_hub import __version__
 from wa_hub.errors import UsageError
-from wa_hub.fileio import write_json
+from wa_hub.fileio import check_replaceable, made_by_wa_hub, write_json
 from wa_hub.provenance import library_versions
 from wa_hub.schema import BaseModelRef, CheckpointMark, DatasetRef, RunRecord, TrainHardware, write_model
 from wa_hub.train.launch import (
@@ -71,7 +71,16 @@ def last_good_checkpoint(out: Path) -> tuple[Path, CheckpointMark] | None:
 
 
 def _check_output_dir(out: Path, resume: bool, overwrite: bool) -> tuple[Path, CheckpointMark] | None:
-    """Refuse to clobber a finished or unfinished run unless asked; returns the checkpoint to resume from."""
+    """Refuse to clobber a finished or unfinished run unless asked; returns the checkpoint to resume from.
+
+    `overwrite` replaces only a run dir: a finished run (run.json) or what an unfinished one holds
+    (checkpoints, logs, the final save's staging folder).
+    """
+    if overwrite and out.exists():
+        unfinished = out.is_dir() and all(
+            p.name in ("logs", STAGING) or p in checkpoints(out) for p in out.iterdir()
+        )
+        check_replaceable(out, made=made_by_wa_hub(out) or unfinished)
     if (out / "run.json").is_file():
         if overwrite:
             return None
