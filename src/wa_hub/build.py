@@ -36,6 +36,7 @@ from wa_hub.schema import (
     Record,
     Split,
     TaskPartUsed,
+    Tokenize,
     arrow_schema,
     columns,
     parse_obj,
@@ -101,6 +102,7 @@ class BenchSetSpec(_Strict):
     source: str
     intent: str | None = None
     min_score: float | None = None
+    tokenize: Tokenize = "none"  # how `evaluate` puts ordinary-text outputs into the gold's tokenization
 
 
 class BenchSample(_Strict):
@@ -148,6 +150,14 @@ def load_bench_spec(name_or_path: str | Path = "writing-bench") -> BenchSpec:
     if list(spec.sets) != known:
         raise WaHubError(f"{path}: `sets` must be exactly {', '.join(known)} in that order")
     return spec
+
+
+def set_tokenize(manifest: BenchManifest | None, config: str) -> Tokenize:
+    """How a benchmark says a set's outputs are tokenized before scoring (its manifest's `tokenize`); one
+    that does not record it (built before wa-hub recorded it, or not by wa-hub) gets the shipped spec's."""
+    if manifest is not None and config in manifest.tokenize:
+        return manifest.tokenize[config]
+    return load_bench_spec().sets[config].tokenize
 
 
 # --- shared steps -------------------------------------------------------------------------------------
@@ -537,6 +547,7 @@ def build_bench(
             columns=list(columns(BenchRow)),
             sources=[src.key for src in sources],
             references_per_row={c: sorted({len(r.references) for r in rows[c]}) for c in rows},
+            tokenize={c: x.tokenize for c, x in s.sets.items()},
             size_mismatches=mismatches,
         )
         advance("writing Parquet")

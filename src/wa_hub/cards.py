@@ -174,6 +174,7 @@ def render_dataset_card(manifest: schema.Manifest, repo: str | None = None) -> D
     )
     data = dataset_card_data(manifest)
     if isinstance(manifest, schema.BenchManifest):
+        from wa_hub.build import set_tokenize
         from wa_hub.paper import PAPER_ROWS
         from wa_hub.sources.registry import get_source
         from wa_hub.study import BENCH_SETS
@@ -185,6 +186,7 @@ def render_dataset_card(manifest: schema.Manifest, repo: str | None = None) -> D
                 "refs": manifest.references_per_row.get(bs.config, []),
                 "source": get_source(manifest.builder["sets"][bs.config]["source"], "test"),
                 "instruction": task_prompt(bs.task),
+                "tokenize": set_tokenize(manifest, bs.config),
             }
             for bs in BENCH_SETS
         ]

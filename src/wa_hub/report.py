@@ -2,7 +2,8 @@
 
 Columns are the ten sets in the study's order (CoNLL ... STS) and Avg, the mean over the ten sets (the
 study's "All"). Scores are shown with two decimals; a set a run did not score is "-" ("" in CSV, so
-spreadsheets read the column as numbers).
+spreadsheets read the column as numbers). Below the text and Markdown tables, `notes` say how the runs'
+outputs were tokenized before scoring.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,29 @@ def table_rows(
     return rows
 
 
+def _tokenize_text(methods: Mapping[str, str]) -> str:
+    """`auto on CoNLL, BEA, JFL; none on ...`: each method and the sets (configs -> method) it was used on."""
+    by_method: dict[str, list[str]] = {}
+    for s in BENCH_SETS:
+        if s.config in methods:
+            by_method.setdefault(methods[s.config], []).append(s.abbrev)
+    return "; ".join(f"{m} on {', '.join(abbrevs)}" for m, abbrevs in by_method.items())
+
+
+def notes(results: Sequence[ResultsLike], names: Sequence[str]) -> list[str]:
+    """What the table does not show: how each run's outputs were tokenized before scoring (`--tokenize`)."""
+    per_run = [{c: s.tokenize for c, s in as_results(r).sets.items()} for r in results]
+    merged: dict[str, str] = {}
+    for methods in per_run:
+        merged.update(methods)
+    if not merged:
+        return []
+    if all(merged[c] == m for methods in per_run for c, m in methods.items()):
+        return [f"Outputs tokenized before scoring: {_tokenize_text(merged)}."]
+    listed = " ".join(f"{n}: {_tokenize_text(m)}." for n, m in zip(names, per_run, strict=True))
+    return [f"Outputs tokenized before scoring: {listed}"]
+
+
 def _fmt(value: float | None, missing: str = "-") -> str:
     """Two decimals, half up as papers round (63.125 -> 63.13; plain format() would give 63.12)."""
     if value is None:
@@ -90,6 +114,8 @@ def render_table(
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     rows = table_rows(results, names, with_paper)
+    run_names = [name for name, _ in rows[len(rows) - len(results) :]]
+    footer = "".join(f"\n{note}\n" for note in notes(results, run_names))
     header = ["Model", *COLUMNS]
     if fmt == "csv":
         buf = io.StringIO()
@@ -102,7 +128,7 @@ def render_table(
     if fmt == "markdown":
         lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * len(COLUMNS)) + "|"]
         lines += ["| " + " | ".join(row) + " |" for row in cells]
-        return "\n".join(lines) + "\n"
+        return "\n".join(lines) + "\n" + footer
     widths = [max(len(r[i]) for r in [header, *cells]) for i in range(len(header))]
 
     def line(row: list[str]) -> str:
@@ -110,7 +136,7 @@ def render_table(
         return "  ".join([first, *(c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True))]).rstrip()
 
     rule = "  ".join("-" * w for w in widths)
-    return "\n".join([line(header), rule, *(line(r) for r in cells)]) + "\n"
+    return "\n".join([line(header), rule, *(line(r) for r in cells)]) + "\n" + footer
 
 
 def plot_table(

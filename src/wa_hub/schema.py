@@ -33,6 +33,7 @@ from wa_hub.errors import MalformedInputError, UsageError
 SCHEMA_VERSION = 2  # 1 = wa-hub 0.1.0 (no `schema_version` field)
 
 MetricName = Literal["m2", "errant", "gleu", "sari"]
+Tokenize = Literal["none", "spacy", "auto"]  # wa_hub.tokenize's methods
 Split = Literal["train", "test"]
 
 M = TypeVar("M", bound=BaseModel)
@@ -158,6 +159,9 @@ class BenchManifest(_Manifest):
     kind: Literal["benchmark"] = "benchmark"
     references_per_row: dict[str, list[int]]
     size_mismatches: list[str] = []
+    # config -> how `evaluate` tokenizes a model's output before scoring (the builder spec's `tokenize`);
+    # empty in benchmarks built before it was recorded (`evaluate` then takes the shipped spec's)
+    tokenize: dict[str, Tokenize] = {}
 
 
 Manifest = InstructionManifest | BenchManifest
@@ -360,7 +364,7 @@ class SetResult(MetricResult):
     """One benchmark set's entry in results.json: the metric's result plus how it was produced."""
 
     rows: int | None = Field(default=None, ge=0)  # rows the set has; `n` < `rows` for a --limit run
-    tokenize: Literal["none", "spacy", "auto"] = "none"  # how hypotheses were tokenized before scoring
+    tokenize: Tokenize = "none"  # how hypotheses were tokenized before scoring (wa_hub.tokenize)
     generated: int = Field(default=0, ge=0)  # rows generated in this run
     reused: int = Field(default=0, ge=0)  # rows whose prediction an earlier run made
     seconds: float = Field(default=0.0, ge=0)
@@ -522,6 +526,7 @@ class EvalSettings(Record):
     max_new_tokens: int | None = Field(default=None, ge=1)
     limit: int | None = Field(default=None, ge=1)
     sets: list[str] | None = None  # configs; None: all ten
+    tokenize: Tokenize | None = None  # None: each set's own setting (the benchmark's manifest)
     seed: int = 0
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
     predictions_from: Literal["references", "source"] | None = None

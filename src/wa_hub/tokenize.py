@@ -38,12 +38,12 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Literal
+from typing import Any, get_args
 
 from wa_hub.errors import UsageError
+from wa_hub.schema import Tokenize
 
-Tokenize = Literal["none", "spacy", "auto"]
-TOKENIZE_METHODS: tuple[str, ...] = ("none", "spacy", "auto")
+TOKENIZE_METHODS: tuple[str, ...] = get_args(Tokenize)
 
 _COMPOUND = {"-": re.compile(r"[^\W\d_]-[^\W\d_]"), "/": re.compile(r"[^\W\d_]/[^\W\d_]")}
 
@@ -78,10 +78,11 @@ def _nlp(style: Style) -> Any:
     import spacy
     from spacy.util import compile_infix_regex
 
-    nlp = spacy.blank("en")
+    nlp: Any = spacy.blank("en")
     drop = ("-" if not style.split_hyphens else "") + ("/" if not style.split_slashes else "")
     if drop:
-        infixes = [p for p in nlp.Defaults.infixes if not any(mark in p for mark in drop)]
+        defaults: list[str] = list(nlp.Defaults.infixes)
+        infixes = [p for p in defaults if not any(mark in p for mark in drop)]
         nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
     return nlp
 

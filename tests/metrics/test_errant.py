@@ -13,7 +13,7 @@ import pytest
 
 from wa_hub import m2 as codec
 from wa_hub.errors import MalformedInputError, WaHubError
-from wa_hub.metrics import errant
+from wa_hub.metrics import errant, score
 from wa_hub.metrics.errant import annotate, load_pipeline
 
 # The official commands' own main()s, run in one subprocess (importing errant costs seconds per process).
@@ -158,13 +158,14 @@ def test_unchanged_output_has_no_true_or_false_positives() -> None:
     assert result.precision == 100.0  # errant_compare: P is 1 when there are no false positives
 
 
-def test_tokenize_lets_raw_output_match_its_tokenized_form() -> None:
+@pytest.mark.parametrize("method", ["spacy", "auto"])
+def test_tokenize_lets_raw_output_match_its_tokenized_form(method: str) -> None:
     blocks = ["S I ca n't go there .\nA 0 1|||R:PRON|||We|||REQUIRED|||-NONE-|||0"]
-    raw = errant(["We can't go there."], blocks, tokenize=True)
+    raw = score("errant", hypotheses=["We can't go there."], gold_m2=blocks, tokenize=method)
     assert raw.counts == {"tp": 1, "fp": 0, "fn": 0}
     split_on_spaces = errant(["We can't go there."], blocks)
     assert split_on_spaces.counts["fp"] > 0
-    assert raw.settings["tokenize"] is True
+    assert raw.settings["tokenize"] == method and "tokenize" not in split_on_spaces.settings
 
 
 def test_categories_sum_to_the_counts() -> None:

@@ -132,3 +132,43 @@ def test_malformed_gold_names_its_file_and_line(files: dict[str, Path], tmp_path
     bad.write_text("S a b .\nA 0 x|||R:NOUN|||c|||REQUIRED|||-NONE-|||0\n", encoding="utf-8")
     code, out = _run(["score", "m2", "--gold", str(bad), "--hyp", str(files["short"])])
     assert code == 1 and "bad.m2:2: expected" in out and "integer offsets" in out and "Traceback" not in out
+
+
+PLAIN = ["This is a sentence.", "He go to school."]  # the first corrected, as ordinary text
+
+
+@pytest.mark.parametrize("metric", ["m2", "errant"])
+def test_tokenize_scores_ordinary_text_as_tokenized(
+    files: dict[str, Path], tmp_path: Path, metric: str
+) -> None:
+    hyp = _write(tmp_path / "plain.txt", PLAIN)
+    args = ["score", metric, "--gold", str(files["gold"]), "--hyp", str(hyp), "--json"]
+    none, auto = _json(args), _json([*args, "--tokenize", "auto"])
+    assert auto["counts"] == COUNTS[metric] and auto["settings"]["tokenize"] == "auto"
+    assert none["settings"]["tokenize"] == "none" and none["score"] < auto["score"]
+    assert _json([*args, "--tokenize", "spacy"])["counts"] == COUNTS[metric]
+    code, out = _run(["score", metric, "--gold", str(files["gold"]), "--hyp", str(hyp)])
+    assert code == 0 and "tokenize" in out and "none" in out
+
+
+def test_gleu_tokenize_and_bad_method(files: dict[str, Path], tmp_path: Path) -> None:
+    hyp = _write(tmp_path / "plain.txt", PLAIN)
+    refs = ["--ref", str(files["ref0"]), "--ref", str(files["ref1"])]
+    args = ["score", "gleu", "--source", str(files["src"]), *refs, "--hyp", str(hyp), "--json"]
+    tokenized = _json(
+        ["score", "gleu", "--source", str(files["src"]), *refs, "--hyp", str(files["hyp"]), "--json"]
+    )
+    auto = _json([*args, "--tokenize", "auto"])
+    assert auto["score"] == tokenized["score"] and auto["settings"]["tokenize"] == "auto"
+    assert _json(args)["score"] < auto["score"]
+    code, out = _run([*args, "--tokenize", "moses"])
+    assert code == 2 and "--tokenize must be one of none, spacy, auto, got 'moses'" in out
+
+
+def test_sari_takes_no_tokenize() -> None:
+    from wa_hub.errors import UsageError
+    from wa_hub.metrics import score
+
+    with pytest.raises(UsageError, match="sari tokenizes its own inputs"):
+        score("sari", sources=["a b"], references=[["a"]], hypotheses=["a"], tokenize="auto")
+    assert "tokenize" not in score("sari", sources=["a b"], references=[["a"]], hypotheses=["a"]).settings

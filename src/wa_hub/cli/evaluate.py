@@ -36,6 +36,13 @@ def evaluate_cmd(
     sets: str | None = typer.Option(
         None, "--sets", help="Comma-separated configs, e.g. conll14,jfleg (default: all ten)."
     ),
+    tokenize: str | None = typer.Option(
+        None,
+        "--tokenize",
+        help="none | spacy | auto: how outputs are tokenized before M2, ERRANT and GLEU score them "
+        "(default: each set's own setting in the benchmark, auto for conll14, bea19 and jfleg; SARI "
+        "tokenizes itself).",
+    ),
     out: Path = typer.Option(
         Path("results.json"), "--out", help="Results file; predictions go to predictions/ beside it."
     ),
@@ -71,6 +78,7 @@ def evaluate_cmd(
         max_new_tokens=max_new_tokens,
         limit=limit,
         sets=sets,
+        tokenize=tokenize,
         seed=seed,
         dtype=dtype,
         predictions_from=predictions_from,

@@ -27,6 +27,12 @@ SOURCE = typer.Option(..., "--source", help="Source sentences, one a line.")
 REFS = typer.Option(..., "--ref", help="A reference file, one sentence a line; repeat --ref for each one.")
 JSON = typer.Option(False, "--json", help="Print one JSON object instead of the summary.")
 BETA = typer.Option(0.5, "--beta", help="Weight of recall in F (0.5: precision counts twice).")
+TOKENIZE = typer.Option(
+    "none",
+    "--tokenize",
+    help="How to tokenize --hyp first: none (as given, the official scorer's way), spacy (spaCy's English "
+    "tokenizer) or auto (ordinary text put into the gold's own tokenization; docs/metrics.md).",
+)
 
 
 def _need_file(path: Path) -> None:
@@ -102,6 +108,7 @@ def _show(label: str, result: MetricResult, as_json: bool, files: dict[str, Any]
     if as_json:
         typer.echo(json.dumps({**dump(result), "files": files}, ensure_ascii=False))
         return
+    tokenize = result.settings.get("tokenize")
     from rich.table import Table
 
     table = Table(title=f"{label}  ({result.n} sentences)", show_header=False, box=None)
@@ -117,6 +124,8 @@ def _show(label: str, result: MetricResult, as_json: bool, files: dict[str, Any]
             table.add_row(key, _fmt(value))
     if result.counts:
         table.add_row(" / ".join(result.counts), " / ".join(str(v) for v in result.counts.values()))
+    if tokenize is not None:
+        table.add_row("tokenize", str(tokenize))
     for name, value in files.items():
         if isinstance(value, list):
             table.add_row("references", "\n".join(value))
@@ -134,10 +143,13 @@ def m2_cmd(
     max_unchanged_words: int = typer.Option(
         2, "--max-unchanged-words", help="Unchanged words an edit may span."
     ),
+    tokenize: str = TOKENIZE,
     as_json: bool = JSON,
 ) -> None:
     """M2 scorer precision, recall and F0.5 (CoNLL-2014; same numbers as the official m2scorer)."""
-    _score("m2", hyp, as_json, gold=gold, beta=beta, max_unchanged_words=max_unchanged_words)
+    _score(
+        "m2", hyp, as_json, gold=gold, beta=beta, max_unchanged_words=max_unchanged_words, tokenize=tokenize
+    )
 
 
 @score_app.command("errant")
@@ -146,9 +158,7 @@ def errant_cmd(
     gold: Path = GOLD,
     hyp: Path = HYP_M2,
     beta: float = BETA,
-    tokenize: bool = typer.Option(
-        False, "--tokenize", help="Tokenize the hypotheses with spaCy first (for raw, untokenized output)."
-    ),
+    tokenize: str = TOKENIZE,
     as_json: bool = JSON,
 ) -> None:
     """ERRANT span-based correction P/R/F0.5 (BEA-2019; same numbers as errant_parallel + errant_compare)."""
@@ -165,12 +175,14 @@ def gleu_cmd(
     sampling: str = typer.Option(
         "python2", "--sampling", help="How a reference is drawn: python2 (published figures) or python3."
     ),
+    tokenize: str = TOKENIZE,
     as_json: bool = JSON,
 ) -> None:
     """GEC-GLEU (JFLEG's eval/gleu.py: n-grams 1-4, 500 iterations, Python 2 reference draws)."""
     if sampling not in ("python2", "python3"):
         raise UsageError(f"--sampling must be python2 or python3, got {sampling!r}")
-    _score("gleu", hyp, as_json, source=source, refs=ref, iterations=iterations, sampling=sampling)
+    options: dict[str, Any] = {"iterations": iterations, "sampling": sampling, "tokenize": tokenize}
+    _score("gleu", hyp, as_json, source=source, refs=ref, **options)
 
 
 @score_app.command("sari")

@@ -3,6 +3,8 @@
 A local folder is always read as itself: its manifest names each config's Parquet files, which are read
 directly (never through `datasets`' cache, which keys a local folder by its base name and so can serve
 another folder's rows, or a rebuilt folder's old ones). Every row is checked against `schema.BenchRow`.
+How each set's outputs are tokenized before scoring comes from the benchmark's manifest (the folder's, or
+the Hub repo's `manifest.json` at the revision, `bench_manifest`), read by `wa_hub.build.set_tokenize`.
 """
 
 from __future__ import annotations
@@ -58,6 +60,28 @@ def local_manifest(folder: Path) -> BenchManifest:
     if not isinstance(manifest, BenchManifest):
         raise UsageError(f"--bench {folder} is an instruction dataset ({manifest.name}), not a benchmark")
     return manifest
+
+
+def hub_manifest(bench: str, revision: str | None) -> BenchManifest | None:
+    """The `manifest.json` of a Hub benchmark at `revision` (None when it has none: not built by wa-hub)."""
+    from huggingface_hub import hf_hub_download
+    from huggingface_hub.errors import EntryNotFoundError
+
+    try:
+        path = hf_hub_download(bench, "manifest.json", repo_type="dataset", revision=revision)
+    except EntryNotFoundError:
+        return None
+    except (OSError, ValueError) as e:  # not found, offline without a cached copy, a bad revision
+        raise UsageError(f"cannot read manifest.json of the benchmark {bench}: {e}") from None
+    manifest = load_manifest(path)
+    if not isinstance(manifest, BenchManifest):
+        raise UsageError(f"--bench {bench} is an instruction dataset ({manifest.name}), not a benchmark")
+    return manifest
+
+
+def bench_manifest(bench: str, revision: str | None = None) -> BenchManifest | None:
+    """The benchmark's manifest: a local folder's own, or the Hub repo's at `revision`."""
+    return local_manifest(Path(bench)) if is_local(bench) else hub_manifest(bench, revision)
 
 
 def _local_rows(folder: Path, config: str) -> list[tuple[str, dict[str, Any]]]:

@@ -20,11 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from wa_hub import __version__, provenance
+from wa_hub.build import set_tokenize
 from wa_hub.errors import UsageError
 from wa_hub.evaluate import bench as bench_mod
 from wa_hub.evaluate import predictions as pred_mod
 from wa_hub.evaluate.generation import decoding_settings, generate_responses
 from wa_hub.evaluate.scoring import debug_predictions, score_set
+from wa_hub.metrics import get_metric
 from wa_hub.models import LoadedModel, load_model, read_run
 from wa_hub.prompts import format_prompt
 from wa_hub.schema import (
@@ -37,6 +39,7 @@ from wa_hub.schema import (
     PredictionsMeta,
     Results,
     SetResult,
+    Tokenize,
     as_dict,
     write_model,
 )
@@ -126,6 +129,7 @@ class Evaluation:
         self.state = PartialState()
         set_seed(settings.seed + self.state.process_index)
         self.decoding = decoding_info(settings)
+        self.manifest = bench_mod.bench_manifest(settings.bench, settings.revision)
         self.loaded = loaded if settings.predictions_from is None else None
         if settings.predictions_from is None and self.loaded is None:
             self.loaded = load_model(
@@ -208,12 +212,27 @@ class Evaluation:
                 )
         return len(pending)
 
-    def score(self, config: str, rows: list[BenchRow], generated: int, started: float) -> SetResult:
+    def tokenize(self, config: str) -> Tokenize:
+        """How the set's outputs are tokenized: `--tokenize` for the metrics that read tokens, else the
+        benchmark's own setting for the set."""
+        chosen = self.settings.tokenize
+        if chosen is not None and get_metric(BENCH_BY_CONFIG[config].metric).tokenized:
+            return chosen
+        return set_tokenize(self.manifest, config)
+
+    def score(
+        self, config: str, rows: list[BenchRow], total: int, generated: int, started: float
+    ) -> SetResult:
         """Merge the set's predictions (in benchmark order) and score them with the set's metric."""
         preds = pred_mod.merge(self.pred_dir, config, [r.id for r in rows])
-        metric = score_set(BENCH_BY_CONFIG[config].metric, [r.model_dump() for r in rows], preds)
+        tokenize = self.tokenize(config)
+        metric = score_set(
+            BENCH_BY_CONFIG[config].metric, [r.model_dump() for r in rows], preds, tokenize=tokenize
+        )
         return SetResult(
             **as_dict(metric),
+            rows=total,
+            tokenize=tokenize,
             generated=generated,
             reused=len(rows) - generated,
             seconds=round(time.perf_counter() - started, 3),
@@ -271,5 +290,5 @@ def evaluate(settings: EvalSettings, loaded: LoadedModel | None = None) -> Resul
             generated = run.generate(config, rows, bar)
             run.state.wait_for_everyone()
             if run.is_main:
-                sets[config] = run.score(config, rows, generated, started)
+                sets[config] = run.score(config, rows, total, generated, started)
     return run.finish(sets, complete_rows) if run.is_main else None

@@ -19,8 +19,10 @@ from wa_hub.schema import MetricResult
 PREDICTIONS_FROM = ("references", "source")
 
 
-def score_set(metric: str, rows: Sequence[dict[str, Any]], predictions: Sequence[str]) -> MetricResult:
-    """Score `predictions` (one per row, in row order) with the set's metric."""
+def score_set(
+    metric: str, rows: Sequence[dict[str, Any]], predictions: Sequence[str], tokenize: str = "none"
+) -> MetricResult:
+    """Score `predictions` (one per row, in row order) with the set's metric, tokenized by `tokenize`."""
     if len(rows) != len(predictions):
         raise ValueError(f"{len(rows)} rows but {len(predictions)} predictions")
     return metrics.score(
@@ -29,6 +31,7 @@ def score_set(metric: str, rows: Sequence[dict[str, Any]], predictions: Sequence
         hypotheses=list(predictions),
         references=[list(r["references"]) for r in rows],
         gold_m2=[r["m2"] for r in rows],
+        tokenize=tokenize,
     )
 
 

@@ -144,8 +144,9 @@ def eval_results_files(
         decoding = result.decoding.name
         entries = []
         for s, entry in _scored(result):
-            label = get_metric(entry.metric).label
-            what = f"{label} {_f_label(entry)}" if entry.f_beta is not None else label
+            spec = get_metric(entry.metric)
+            what = f"{spec.label} {_f_label(entry)}" if entry.f_beta is not None else spec.label
+            how = f"decoding: {decoding}" + (f"; tokenize: {entry.tokenize}" if spec.tokenized else "")
             entries.append(
                 EvalResultEntry(
                     dataset_id=bench_id,
@@ -153,7 +154,7 @@ def eval_results_files(
                     value=float(entry.score),
                     dataset_revision=bench_rev,
                     date=result.created,
-                    notes=f"{what}; decoding: {decoding}",
+                    notes=f"{what}; {how}",
                 )
             )
         if not entries:

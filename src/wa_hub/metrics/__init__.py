@@ -5,7 +5,8 @@
 - `gleu(sources, references, hypotheses)`: GEC-GLEU (JFLEG)
 - `sari(sources, references, hypotheses)`: SARI as EASSE computes it (simplification, editing)
 - `METRICS` / `get_metric(name)`: each one's `MetricSpec`; `score(metric, ...)` and `sentence_stats(metric,
-  ...)` call one by name with the inputs it needs (`spec.inputs`).
+  ...)` call one by name with the inputs it needs (`spec.inputs`), after `scored_hypotheses` has put the
+  hypotheses into the gold's tokenization when asked (`tokenize="auto"`, see `wa_hub.tokenize`).
 
 Scores are on the 0-100 scale. `references[i]` is the list of references of sentence i; `gold_m2[i]` is
 sentence i's M2 block. Every result has `score` (the headline: F-beta for m2/errant, which also fill
@@ -17,7 +18,7 @@ Importing the package is cheap: ERRANT loads spaCy only when first called.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, Protocol, overload
 
 import numpy as np
@@ -28,9 +29,12 @@ from wa_hub.metrics import errant as _errant
 from wa_hub.metrics import gleu as _gleu
 from wa_hub.metrics import m2 as _m2
 from wa_hub.metrics import sari as _sari
+from wa_hub.metrics._common import check_same_length
 from wa_hub.metrics.m2 import read_m2_blocks
 from wa_hub.metrics.stats import SentenceStats
 from wa_hub.schema import MetricName, MetricResult
+from wa_hub.tokenize import check_method
+from wa_hub.tokenize import tokenize as _tokenize
 
 Inputs = Literal["m2", "refs"]
 
@@ -49,7 +53,10 @@ class MetricSpec:
     """A metric as lm-eval's `MetricSpec` and lighteval's `Metrics` describe one.
 
     `inputs` says what it reads: "m2" (hypotheses + gold M2 blocks) or "refs" (sources + references +
-    hypotheses). `compute` is the corpus function; `sentence_stats` and `aggregate` are its per-sentence and
+    hypotheses). `tokenized`: it compares whitespace tokens of tokenized golds, so ordinary-text hypotheses
+    can be put into the gold's tokenization first (`tokenize=`); SARI tokenizes everything itself.
+    `gold_sources` ("m2" inputs): the tokenized source sentence of each hypothesis, from the gold blocks.
+    `compute` is the corpus function; `sentence_stats` and `aggregate` are its per-sentence and
     corpus halves (lighteval's sample-level and corpus-level functions): `aggregate(sentence_stats(...))`
     is `compute(...)`, number for number.
     """
@@ -62,6 +69,8 @@ class MetricSpec:
     compute: Callable[..., MetricResult]
     sentence_stats: Callable[..., SentenceStats]
     aggregate: Aggregate
+    tokenized: bool
+    gold_sources: Callable[[Sequence[str]], list[str]] | None = None
 
 
 METRICS: dict[str, MetricSpec] = {
@@ -76,6 +85,8 @@ METRICS: dict[str, MetricSpec] = {
             _m2.m2,
             _m2.sentence_stats,
             _m2.aggregate,
+            tokenized=True,
+            gold_sources=_m2.gold_sentences,
         ),
         MetricSpec(
             "errant",
@@ -86,6 +97,8 @@ METRICS: dict[str, MetricSpec] = {
             _errant.errant,
             _errant.sentence_stats,
             _errant.aggregate,
+            tokenized=True,
+            gold_sources=_errant.gold_sources,
         ),
         MetricSpec(
             "gleu",
@@ -96,6 +109,7 @@ METRICS: dict[str, MetricSpec] = {
             _gleu.gleu,
             _gleu.sentence_stats,
             _gleu.aggregate,
+            tokenized=True,
         ),
         MetricSpec(
             "sari",
@@ -106,6 +120,7 @@ METRICS: dict[str, MetricSpec] = {
             _sari.sari,
             _sari.sentence_stats,
             _sari.aggregate,
+            tokenized=False,
         ),
     )
 }
@@ -142,6 +157,44 @@ def _arguments(
     return list(sources), [list(r) for r in references], list(hypotheses)
 
 
+def scored_hypotheses(
+    metric: str,
+    hypotheses: Sequence[str],
+    *,
+    tokenize: str = "none",
+    sources: Sequence[str] | None = None,
+    gold_m2: Sequence[str] | None = None,
+) -> list[str]:
+    """The hypotheses as the metric compares them: put into the gold's tokenization by `tokenize`.
+
+    `tokenize` is `none` (as given, the official scorers' way), `spacy` or `auto` (`wa_hub.tokenize`); the
+    gold's tokenized sources are the `S` lines of `gold_m2` for the M2 metrics, `sources` for GLEU.
+    """
+    spec = get_metric(metric)
+    method = check_method(tokenize)
+    if method == "none":
+        return list(hypotheses)
+    if not spec.tokenized:
+        raise UsageError(
+            f"{spec.name} tokenizes its own inputs (sacrebleu's 13a); tokenize={method!r} applies to "
+            + ", ".join(m.name for m in METRICS.values() if m.tokenized)
+        )
+    if spec.gold_sources is not None:
+        if gold_m2 is None:
+            raise UsageError(f"{spec.name} needs gold_m2 (the gold M2 block of each sentence)")
+        gold_sources = spec.gold_sources(gold_m2)
+    elif sources is not None:
+        gold_sources = list(sources)
+    else:
+        raise UsageError(f"{spec.name} needs sources to tokenize its hypotheses like the gold")
+    check_same_length(spec.name, {"hypotheses": len(hypotheses), "gold sentences": len(gold_sources)})
+    return _tokenize(method, hypotheses, gold_sources)
+
+
+def _with_tokenize(settings: dict[str, Any], spec: MetricSpec, method: str) -> dict[str, Any]:
+    return {**settings, "tokenize": method} if spec.tokenized else dict(settings)
+
+
 def score(
     metric: str,
     *,
@@ -149,15 +202,20 @@ def score(
     hypotheses: Sequence[str],
     references: Sequence[Sequence[str]] | None = None,
     gold_m2: Sequence[str] | None = None,
+    tokenize: str = "none",
     **options: Any,
 ) -> MetricResult:
     """Score `hypotheses` with the metric called `metric`, given the inputs its `spec.inputs` names.
 
     m2/errant need `gold_m2`; gleu/sari need `sources` and `references`; inputs a metric does not read are
-    ignored. Extra keyword options go to the metric function (e.g. `beta`, `deletion`).
+    ignored. `tokenize` (m2, errant, gleu) first puts the hypotheses into the gold's tokenization
+    (`scored_hypotheses`); the method is recorded as `settings["tokenize"]`. Extra keyword options go to
+    the metric function (e.g. `beta`, `deletion`).
     """
     spec = get_metric(metric)
-    return spec.compute(*_arguments(spec, sources, hypotheses, references, gold_m2), **options)
+    hyps = scored_hypotheses(metric, hypotheses, tokenize=tokenize, sources=sources, gold_m2=gold_m2)
+    result = spec.compute(*_arguments(spec, sources, hyps, references, gold_m2), **options)
+    return result.model_copy(update={"settings": _with_tokenize(result.settings, spec, tokenize)})
 
 
 def sentence_stats(
@@ -167,11 +225,14 @@ def sentence_stats(
     hypotheses: Sequence[str],
     references: Sequence[Sequence[str]] | None = None,
     gold_m2: Sequence[str] | None = None,
+    tokenize: str = "none",
     **options: Any,
 ) -> SentenceStats:
     """`score`'s per-sentence half: `get_metric(metric).aggregate(sentence_stats(...))` is `score(...)`."""
     spec = get_metric(metric)
-    return spec.sentence_stats(*_arguments(spec, sources, hypotheses, references, gold_m2), **options)
+    hyps = scored_hypotheses(metric, hypotheses, tokenize=tokenize, sources=sources, gold_m2=gold_m2)
+    stats = spec.sentence_stats(*_arguments(spec, sources, hyps, references, gold_m2), **options)
+    return replace(stats, settings=_with_tokenize(stats.settings, spec, tokenize))
 
 
 __all__ = [
@@ -185,5 +246,6 @@ __all__ = [
     "read_m2_blocks",
     "sari",
     "score",
+    "scored_hypotheses",
     "sentence_stats",
 ]

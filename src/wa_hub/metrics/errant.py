@@ -78,11 +78,11 @@ def _compare_args(beta: float) -> argparse.Namespace:
     )
 
 
-def annotate(sources: Sequence[str], hypotheses: Sequence[str], *, tokenize: bool = False) -> list[str]:
+def annotate(sources: Sequence[str], hypotheses: Sequence[str]) -> list[str]:
     """M2 blocks of the hypotheses' edits against the tokenized sources, as `errant_parallel` writes them.
 
-    `tokenize=True` has spaCy tokenize the hypotheses (for raw model output); by default they are split on
-    spaces like the sources, `errant_parallel`'s default. Parsing is batched.
+    Hypotheses are split on spaces like the sources (`errant_parallel` without `-tok`; raw model output is
+    tokenized before, by `wa_hub.metrics.score(..., tokenize=...)`). Parsing is batched.
     """
     from spacy.tokens import Doc
 
@@ -92,7 +92,7 @@ def annotate(sources: Sequence[str], hypotheses: Sequence[str], *, tokenize: boo
     hyps = [h.strip() for h in hypotheses]
     # errant_parallel writes a noop without parsing when the text is unchanged.
     changed = [i for i, (o, h) in enumerate(zip(origs, hyps, strict=True)) if o.text.strip() != h]
-    cor_inputs = (hyps[i] if tokenize else Doc(nlp.vocab, hyps[i].split()) for i in changed)
+    cor_inputs = (Doc(nlp.vocab, hyps[i].split()) for i in changed)
     cors = dict(zip(changed, nlp.pipe(cor_inputs), strict=True))
 
     blocks = []
@@ -172,30 +172,30 @@ def compare(hyp_m2: Sequence[str], gold_m2: Sequence[str], beta: float = 0.5) ->
     return aggregate(compare_stats(hyp_m2, gold_m2, beta))
 
 
-def sentence_stats(
-    hypotheses: Sequence[str], gold_m2: Sequence[str], beta: float = 0.5, *, tokenize: bool = False
-) -> SentenceStats:
-    """The hypotheses' edits (`annotate`) compared with the gold blocks, per sentence (`compare_stats`)."""
-    check_same_length("errant", {"hypotheses": len(hypotheses), "gold M2 sentences": len(gold_m2)})
-    sources = [
+def gold_sources(gold_m2: Sequence[str]) -> list[str]:
+    """The tokenized source sentence (`S` line) of each gold block: what the hypotheses are aligned to."""
+    return [
         codec.parse_block(b, where=f"gold_m2[{i}]", strict=False).source.strip()
         for i, b in enumerate(gold_m2)
     ]
-    stats = compare_stats(annotate(sources, hypotheses, tokenize=tokenize), gold_m2, beta)
-    settings = {"mode": "span-based correction", "tokenize": tokenize, "pipeline": _pipeline_name()}
+
+
+def sentence_stats(hypotheses: Sequence[str], gold_m2: Sequence[str], beta: float = 0.5) -> SentenceStats:
+    """The hypotheses' edits (`annotate`) compared with the gold blocks, per sentence (`compare_stats`)."""
+    check_same_length("errant", {"hypotheses": len(hypotheses), "gold M2 sentences": len(gold_m2)})
+    stats = compare_stats(annotate(gold_sources(gold_m2), hypotheses), gold_m2, beta)
+    settings = {"mode": "span-based correction", "pipeline": _pipeline_name()}
     return replace(stats, settings=settings)
 
 
-def errant(
-    hypotheses: Sequence[str], gold_m2: Sequence[str], beta: float = 0.5, *, tokenize: bool = False
-) -> MetricResult:
+def errant(hypotheses: Sequence[str], gold_m2: Sequence[str], beta: float = 0.5) -> MetricResult:
     """ERRANT span-based correction P/R/F_beta (0-100) of the hypotheses against gold M2 blocks.
 
     `gold_m2[i]` is sentence i's block (its `S` line and `A` lines); precision, recall and F are unrounded
     (`errant_compare` prints them rounded to 4 places on the 0-1 scale); `categories` has the TP/FP/FN of
     each ERRANT error type (`errant_compare -cat 3`).
     """
-    return aggregate(sentence_stats(hypotheses, gold_m2, beta, tokenize=tokenize))
+    return aggregate(sentence_stats(hypotheses, gold_m2, beta))
 
 
 def _pipeline_name() -> str:

@@ -78,6 +78,11 @@ def parse_m2_block(block: str, where: str = "gold_m2", first_line: int = 1) -> l
     return out
 
 
+def gold_sentences(gold_m2: Sequence[str]) -> list[str]:
+    """The source sentence of every hypothesis the blocks are scored against (one per `S` line)."""
+    return [s for i, b in enumerate(gold_m2) for s, _ in parse_m2_block(b, where=f"gold_m2[{i}]")]
+
+
 def read_m2_blocks(path: str | Path) -> list[str]:
     """A gold M2 file -> one block per sentence (its `S` line and `A` lines), every line checked."""
     return [codec.format_block(b) for b in codec.read_m2(path, strict=False)]
