@@ -11,7 +11,6 @@ instances keyed by task and source, and rows keep their source-file order.
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -49,7 +48,6 @@ from wa_hub.study import BENCH_SETS, BenchSet
 DEFAULT_VERSION = "1.0.0"
 DEFAULT_DATA_OUT = Path("build/writing-instruct")
 DEFAULT_BENCH_OUT = Path("build/writing-bench")
-_SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
 
 
 def sample_raw_dir() -> Path:
@@ -176,10 +174,10 @@ def _raw_dir(raw_dir: str | Path | None, sample: bool) -> Path:
 
 
 def _check_version(version: str) -> str:
-    v = version[1:] if version.startswith("v") else version
-    if not _SEMVER.match(v):
-        raise UsageError(f"--version must look like X.Y.Z (e.g. 1.0.0), got {version!r}")
-    return v
+    """X.Y.Z as `wa_hub.versions` reads it (the check `push` makes too), without a leading `v`."""
+    from wa_hub.versions import parse_version
+
+    return str(parse_version(version))
 
 
 def _raw_hashes(raw_dir: Path, sources: list[Source]) -> dict[str, str]:

@@ -166,6 +166,20 @@ def atomic_dir(
         shutil.rmtree(old, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def scratch_dir(path: str | Path) -> Iterator[Path]:
+    """A temp folder `.NAME.tmp-PID-*` beside `path`, removed when the block ends, however it ends; one a
+    killed run left is swept first (`sweep_stale`). For work that is thrown away, not renamed into place."""
+    path = Path(path)
+    make_parents(path)
+    sweep_stale(path)
+    tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(path.name), dir=path.parent))
+    try:
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def atomic_write_text(path: str | Path, text: str) -> None:
     """Write a file via a temp file + rename, so readers never see a partial file."""
     path = Path(path)

@@ -4,15 +4,46 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hubtest import make_lora_run, results_obj, write_dataset_folder
+from fakehub import FakeHub
+from hubtest import FAKE_TOKEN, make_lora_run, results_obj, write_dataset_folder
+
+
+@pytest.fixture(autouse=True)
+def private_tmpdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's own $TMPDIR: a push sweeps `$TMPDIR/wa-hub-push-*` leftovers, never another test's."""
+    tmp = tmp_path / "tmpdir"
+    tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    monkeypatch.setenv("TMPDIR", str(tmp))
+    return tmp
+
+
+@pytest.fixture
+def hub(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHub]:
+    """A fake Hub at HF_ENDPOINT (huggingface_hub reads it at import, so the constant is patched)."""
+    from huggingface_hub import constants
+
+    with FakeHub() as fake:
+        monkeypatch.setattr(constants, "ENDPOINT", fake.url)
+        monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+        monkeypatch.setenv("HF_TOKEN", FAKE_TOKEN)
+        yield fake
 
 
 @pytest.fixture
 def dataset_folder(tmp_path: Path) -> Path:
     return write_dataset_folder(tmp_path / "writing-instruct")
+
+
+@pytest.fixture
+def data_copy(tmp_path: Path, sample_data: Path) -> Path:
+    """A fresh copy of `wa-hub build-data --sample`'s folder, for a test to change."""
+    return Path(shutil.copytree(sample_data, tmp_path / "writing-instruct"))
 
 
 @pytest.fixture(scope="session")

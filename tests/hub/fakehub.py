@@ -1,8 +1,10 @@
 """A small local stand-in for the Hub's write API, enough for `HfApi` uploads, that records every request.
 
 Endpoints (as huggingface_hub calls them, see hf_api.py, _commit_api.py, lfs.py): repo create, refs, tree,
-validate-yaml, preupload, the LFS batch API (+ PUT upload + verify), commit (ndjson) and tag. Files are kept
-in memory per commit, so tests can read back exactly what a push published.
+commits, branch create/delete, validate-yaml, preupload, the LFS batch API (+ PUT upload + verify), commit
+(ndjson, on any branch) and tag. Files are kept in memory per commit, so tests can read back exactly what a
+push published. `before` (a callable) sees every request before it is answered: a test can kill the client
+there, as a push killed between two calls.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import base64
 import hashlib
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -28,12 +31,28 @@ class Request:
 
 
 @dataclass
+class Commit:
+    files: dict[str, bytes]
+    title: str
+    message: str
+    parent: str | None
+
+
+@dataclass
 class Repo:
     repo_type: str
     private: bool
-    commits: dict[str, dict[str, bytes]] = field(default_factory=dict)
-    main: str = ""
+    commits: dict[str, Commit] = field(default_factory=dict)
+    branches: dict[str, str] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def main(self) -> str:
+        return self.branches.get("main", "")
+
+    def sha(self, rev: str) -> str | None:
+        sha = self.tags.get(rev) or self.branches.get(rev) or rev
+        return sha if sha in self.commits else None
 
 
 class FakeHub:
@@ -44,6 +63,7 @@ class FakeHub:
         self.repos: dict[tuple[str, str], Repo] = {}
         self.lfs: dict[str, bytes] = {}
         self.fail_commit = False
+        self.before: Callable[[Request], None] | None = None
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -61,8 +81,9 @@ class FakeHub:
 
     def files_at(self, repo_type: str, repo_id: str, rev: str) -> dict[str, bytes]:
         repo = self.repos[(repo_type, repo_id)]
-        sha = repo.tags.get(rev) or (repo.main if rev == "main" else rev)
-        return repo.commits[sha]
+        sha = repo.sha(rev)
+        assert sha is not None, rev
+        return repo.commits[sha].files
 
     # --- the server ------------------------------------------------------------------------------------
 
@@ -88,12 +109,13 @@ class FakeHub:
                 return self.rfile.read(n) if n else b""
 
             def _record(self, body: Any) -> None:
+                request = Request(
+                    self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body
+                )
                 with hub._lock:
-                    hub.requests.append(
-                        Request(
-                            self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body
-                        )
-                    )
+                    hub.requests.append(request)
+                if hub.before is not None:
+                    hub.before(request)
 
             def do_GET(self) -> None:
                 self._record(None)
@@ -109,6 +131,10 @@ class FakeHub:
                 self._record(body)
                 hub._route(self, "POST", body)
 
+            def do_DELETE(self) -> None:
+                self._record(None)
+                hub._route(self, "DELETE", None)
+
             def do_PUT(self) -> None:
                 raw = self._body()
                 self._record({"bytes": len(raw)})
@@ -122,10 +148,13 @@ class FakeHub:
             h._reply(404, {"error": "Repository not found"}, {"X-Error-Code": "RepoNotFound"})
         return repo
 
-    def _new_commit(self, repo: Repo, files: dict[str, bytes]) -> str:
-        sha = hashlib.sha1(repr((repo.main, sorted(files.items()))).encode()).hexdigest()
-        repo.commits[sha] = files
-        repo.main = sha
+    def _new_commit(
+        self, repo: Repo, files: dict[str, bytes], branch: str = "main", title: str = "", message: str = ""
+    ) -> str:
+        parent = repo.branches.get(branch)
+        sha = hashlib.sha1(repr((parent, title, sorted(files.items()))).encode()).hexdigest()
+        repo.commits[sha] = Commit(files, title, message, parent)
+        repo.branches[branch] = sha
         return sha
 
     def _route(self, h: Any, method: str, body: Any) -> None:
@@ -138,7 +167,8 @@ class FakeHub:
             if key in self.repos:  # the Hub answers 409 with the url; HfApi(exist_ok=True) reads it
                 return h._reply(409, {"error": "You already created this repo", "url": url})
             repo = self.repos[key] = Repo(kind, body.get("visibility") == "private")
-            self._new_commit(repo, {".gitattributes": b"*.safetensors filter=lfs diff=lfs merge=lfs -text\n"})
+            attributes = b"*.safetensors filter=lfs diff=lfs merge=lfs -text\n"
+            self._new_commit(repo, {".gitattributes": attributes}, title="initial commit")
             return h._reply(200, {"url": url})
         if method == "POST" and path == "/api/validate-yaml":
             return h._reply(200, {})
@@ -165,15 +195,54 @@ class FakeHub:
             return None
         rev = "/".join(parts[5:])
         if method == "GET" and op == "refs":
-            branches = [{"name": "main", "ref": "refs/heads/main", "targetCommit": repo.main}]
+            branches = [
+                {"name": b, "ref": f"refs/heads/{b}", "targetCommit": s} for b, s in repo.branches.items()
+            ]
             tags = [{"name": t, "ref": f"refs/tags/{t}", "targetCommit": s} for t, s in repo.tags.items()]
             return h._reply(200, {"branches": branches, "tags": tags, "converts": []})
-        if method == "GET" and op == "tree":
-            sha = repo.tags.get(parts[5]) or (repo.main if parts[5] == "main" else parts[5])
-            files = repo.commits[sha]
-            return h._reply(
-                200, [{"type": "file", "oid": "0" * 40, "size": len(v), "path": k} for k, v in files.items()]
-            )
+        if method == "GET" and op in ("tree", "commits", "revision"):
+            sha = repo.sha(parts[5])
+            if sha is None:
+                return h._reply(404, {"error": "Revision not found"}, {"X-Error-Code": "RevisionNotFound"})
+            files = repo.commits[sha].files
+            if op == "tree":
+                return h._reply(
+                    200,
+                    [{"type": "file", "oid": "0" * 40, "size": len(v), "path": k} for k, v in files.items()],
+                )
+            if op == "revision":
+                siblings = [{"rfilename": k} for k in files]
+                return h._reply(
+                    200, {"id": f"{org}/{name}", "sha": sha, "siblings": siblings, "private": False}
+                )
+            history = []
+            at: str | None = sha
+            while at is not None:
+                c = repo.commits[at]
+                history.append(
+                    {
+                        "id": at,
+                        "title": c.title,
+                        "message": c.message,
+                        "authors": [{"user": "acme"}],
+                        "date": "2025-01-01T00:00:00.000Z",
+                    }
+                )
+                at = c.parent
+            return h._reply(200, history)  # fmt: skip
+        if op == "branch" and method == "POST":
+            if rev in repo.branches:
+                return h._reply(409, {"error": "Branch already exists"})
+            start = repo.sha((body or {}).get("startingPoint") or "main")
+            if start is None:
+                return h._reply(404, {"error": "Revision not found"})
+            repo.branches[rev] = start
+            return h._reply(200, {})
+        if op == "branch" and method == "DELETE":
+            if rev not in repo.branches or rev == "main":
+                return h._reply(404, {"error": "Branch not found"})
+            del repo.branches[rev]
+            return h._reply(200, {})
         if method == "POST" and op == "preupload":
             out = [
                 {"path": f["path"], "shouldIgnore": False,
@@ -185,9 +254,12 @@ class FakeHub:
             if self.fail_commit:
                 return h._reply(500, {"error": "Internal Error - simulated"})
             header = body[0]["value"]
-            if header.get("parentCommit") not in (None, repo.main):
+            branch = rev
+            if branch not in repo.branches:
+                return h._reply(404, {"error": f"Branch {branch} not found"})
+            if header.get("parentCommit") not in (None, repo.branches[branch]):
                 return h._reply(412, {"error": "A commit has happened since. Please refresh and try again."})
-            files = dict(repo.commits[repo.main])
+            files = dict(repo.commits[repo.branches[branch]].files)
             for line in body[1:]:
                 v = line["value"]
                 if line["key"] == "file":
@@ -198,11 +270,16 @@ class FakeHub:
                     files[v["path"]] = self.lfs[v["oid"]]
                 elif line["key"] == "deletedFile":
                     files.pop(v["path"], None)
-            sha = self._new_commit(repo, files)
+            sha = self._new_commit(
+                repo, files, branch, header.get("summary", ""), header.get("description", "")
+            )
             return h._reply(200, {"commitUrl": f"{self.url}/{org}/{name}/commit/{sha}", "commitOid": sha})
         if method == "POST" and op == "tag":
             if body["tag"] in repo.tags:
                 return h._reply(409, {"error": "Tag already exists"})
-            repo.tags[body["tag"]] = rev
+            sha = repo.sha(rev)
+            if sha is None:
+                return h._reply(404, {"error": "Revision not found"})
+            repo.tags[body["tag"]] = sha
             return h._reply(200, {})
         return h._reply(404, {"error": f"no route {method} {path}"})

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,18 +19,6 @@ from wa_hub.errors import UsageError, WaHubError
 from wa_hub.hub import push
 
 REPO = "acme/writing-instruct"
-
-
-@pytest.fixture
-def hub(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHub]:
-    """A fake Hub at HF_ENDPOINT (huggingface_hub reads it at import, so the constant is patched)."""
-    from huggingface_hub import constants
-
-    with FakeHub() as fake:
-        monkeypatch.setattr(constants, "ENDPOINT", fake.url)
-        monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
-        monkeypatch.setenv("HF_TOKEN", FAKE_TOKEN)
-        yield fake
 
 
 def test_one_commit_with_every_file_then_the_tag(hub: FakeHub, dataset_folder: Path) -> None:

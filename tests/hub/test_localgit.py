@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from wa_hub import cards, schema
 from wa_hub.cli import app
 from wa_hub.errors import UsageError, WaHubError
-from wa_hub.hub import localgit, push
+from wa_hub.hub import push
 from wa_hub.hub.localgit import LocalGitBackend, git_lfs_available
 
 REPO = "acme/writing-instruct"
@@ -116,41 +116,6 @@ def test_version_defaults_and_mismatch(tmp_path: Path) -> None:
     assert push(folder, REPO, hub_dir=hub)["tag"] == "v2.0.0"  # the manifest's version
     with pytest.raises(UsageError, match="X.Y.Z"):
         push(folder, REPO, hub_dir=hub, version="2.1")
-
-
-def test_failed_tag_leaves_existing_repo_as_it_was(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    hub = tmp_path / "hub"
-    push(write_dataset_folder(tmp_path / "v1"), REPO, hub_dir=hub)
-    repo = hub / "datasets" / "acme" / "writing-instruct"
-    before, head_files = refs(repo), sorted(p.name for p in repo.rglob("*.parquet"))
-    real_git = localgit._git
-
-    def failing_git(*args: str, **kw: object) -> str:
-        if args[0] == "tag":
-            raise WaHubError("simulated failure while tagging")
-        return real_git(*args, **kw)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(localgit, "_git", failing_git)
-    with pytest.raises(WaHubError, match="simulated"):
-        push(write_dataset_folder(tmp_path / "v2", version="1.1.0"), REPO, hub_dir=hub)
-    assert refs(repo) == before  # main moved back, no v1.1.0 tag
-    assert sorted(p.name for p in repo.rglob("*.parquet")) == head_files
-
-
-def test_failed_first_push_leaves_no_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    hub = tmp_path / "hub"
-    real_git = localgit._git
-
-    def failing_git(*args: str, **kw: object) -> str:
-        if args[0] == "commit-tree":
-            raise WaHubError("simulated failure while committing")
-        return real_git(*args, **kw)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(localgit, "_git", failing_git)
-    with pytest.raises(WaHubError, match="simulated"):
-        push(write_dataset_folder(tmp_path / "ds"), REPO, hub_dir=hub)
-    org = hub / "datasets" / "acme"
-    assert not org.exists() or list(org.iterdir()) == []
 
 
 @pytest.mark.skipif(not git_lfs_available(), reason="git-lfs is not installed (`apt-get install git-lfs`)")

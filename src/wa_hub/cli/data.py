@@ -209,9 +209,9 @@ def _check_push(push: str | None, hub_dir: Path | None, private: bool) -> None:
         if hub_dir is not None or private:
             raise UsageError("--hub-dir and --private only apply with --push ORG/NAME")
         return
-    parts = push.split("/")
-    if len(parts) != 2 or not all(parts):
-        raise UsageError(f"--push expects ORG/NAME, got {push!r}")
+    from wa_hub.hub.backend import check_repo_id
+
+    check_repo_id(push, "--push")
 
 
 def _summary(path: Path) -> None:

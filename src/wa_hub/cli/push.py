@@ -62,6 +62,11 @@ def push_cmd(
         help="ORG/NAME or ORG/NAME@REVISION of the published training data, for a run.json that "
         "names a local dataset folder.",
     ),
+    allow_older: bool = typer.Option(
+        False,
+        "--allow-older",
+        help="Push a version lower than the repo's highest: it is tagged, and main stays at the highest.",
+    ),
 ) -> None:
     """Publish a dataset folder or a run dir as one commit tagged vX.Y.Z, with its card.
 
@@ -84,6 +89,7 @@ def push_cmd(
             results=list(results) if results else None,
             bench_repo=bench_repo,
             dataset_repo=dataset_repo,
+            allow_older=allow_older,
         )
     finally:
         logger.removeHandler(handler)

@@ -13,8 +13,7 @@ from typing import Protocol
 
 from wa_hub.errors import UsageError
 
-REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
-VERSION = re.compile(r"^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+REPO_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}")
 
 Files = Mapping[str, Path | bytes]
 
@@ -23,42 +22,54 @@ class Backend(Protocol):
     """Where repos live. `repo_type` is `dataset` or `model` (huggingface_hub's names)."""
 
     name: str
+    where: str  # for messages: the hub folder, or the endpoint
 
     def tags(self, repo: str, repo_type: str) -> list[str]:
         """The repo's tag names; empty when the repo does not exist yet."""
         ...
 
     def publish(
-        self, repo: str, repo_type: str, files: Files, tag: str, *, private: bool, message: str
+        self,
+        repo: str,
+        repo_type: str,
+        files: Files,
+        tag: str,
+        *,
+        private: bool,
+        message: str,
+        move_main: bool = True,
     ) -> dict[str, str]:
         """One commit whose tree is exactly `files`, then `tag` on it; nothing is tagged if anything fails.
 
-        Returns `repo`, `repo_type`, `revision` (commit sha), `tag`, `url`. Raises UsageError when
-        `tag` already exists (versions are immutable).
+        `move_main=False` (a version lower than the highest, pushed with --allow-older) tags the commit and
+        leaves `main` where it is. Returns `repo`, `repo_type`, `revision` (commit sha), `tag`, `url`.
+        Raises UsageError when `tag` already exists (versions are immutable).
         """
         ...
 
 
-def check_repo_id(repo: str) -> str:
+def is_repo_id(value: str) -> bool:
+    """`ORG/NAME` as the Hub spells it (huggingface_hub's `validate_repo_id`, and an org)."""
+    from huggingface_hub.errors import HFValidationError
+    from huggingface_hub.utils import validate_repo_id
+
+    if not REPO_ID.fullmatch(value) or ".." in value or value.endswith((".git", ".")):
+        return False
+    try:
+        validate_repo_id(value)
+    except HFValidationError:
+        return False
+    return True
+
+
+def check_repo_id(repo: str, option: str = "--repo") -> str:
     """`ORG/NAME` as the Hub spells it, or a UsageError saying what was expected."""
-    if not REPO_ID.match(repo) or ".." in repo or repo.endswith((".git", ".")):
+    if not is_repo_id(repo):
         raise UsageError(
-            f"--repo {repo!r}: expected ORG/NAME (letters, digits, '-', '_', '.'), e.g. acme/writing-instruct"
+            f"{option} {repo!r}: expected ORG/NAME (letters, digits, '-', '_', '.'), "
+            "e.g. acme/writing-instruct"
         )
     return repo
-
-
-def parse_version(version: str) -> tuple[int, int, int]:
-    """`X.Y.Z` (or `vX.Y.Z`) as numbers; a UsageError for anything else."""
-    m = VERSION.match(version.strip())
-    if not m:
-        raise UsageError(f"--version {version!r}: expected a semantic version X.Y.Z, e.g. 1.0.0")
-    return int(m[1]), int(m[2]), int(m[3])
-
-
-def version_tag(version: str) -> str:
-    """The git tag of a version: `vX.Y.Z`."""
-    return "v{}.{}.{}".format(*parse_version(version))
 
 
 def immutable_error(repo: str, tag: str, where: str) -> UsageError:

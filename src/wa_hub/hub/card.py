@@ -9,6 +9,7 @@ newer format that feeds benchmark leaderboards. Inputs are the schema objects of
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,10 +17,12 @@ import yaml
 
 from wa_hub import __version__, schema
 from wa_hub.errors import UsageError
-from wa_hub.hub.backend import REPO_ID
+from wa_hub.hub import backend
 from wa_hub.metrics import get_metric
 from wa_hub.prompts import PROMPT_INPUT, TASK_PROMPTS, format_prompt
 from wa_hub.study import BENCH_SETS
+
+REVISION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")  # a tag, branch or commit sha
 
 if TYPE_CHECKING:
     from huggingface_hub import EvalResult, ModelCard
@@ -45,14 +48,14 @@ BASE_LICENSES: tuple[tuple[str, str], ...] = (
 def split_ref(ref: str, what: str) -> tuple[str, str | None]:
     """`ORG/NAME[@REVISION]` -> (repo, revision)."""
     repo, _, rev = ref.partition("@")
-    if not REPO_ID.match(repo):
+    if not backend.is_repo_id(repo) or (rev and not REVISION.fullmatch(rev)):
         raise UsageError(f"{what} {ref!r}: expected ORG/NAME or ORG/NAME@REVISION")
     return repo, rev or None
 
 
 def is_repo_id(value: str | None) -> bool:
     """A Hub id (`org/name`), not a local path or a `tiny:`/`package:` source."""
-    return bool(value) and bool(REPO_ID.match(str(value))) and not Path(str(value)).exists()
+    return bool(value) and backend.is_repo_id(str(value)) and not Path(str(value)).exists()
 
 
 # --- model cards --------------------------------------------------------------------------------------

@@ -6,22 +6,33 @@ reads LFS objects from `<repo>/.git/lfs/objects`; so the repos are ordinary non-
 `main`, large binaries go through git-lfs when it is installed (patterns as on the Hub), and every push is
 one commit plus one annotated tag `vX.Y.Z`.
 
-A push never touches the repo until its commit exists: the files are staged in a temp dir and committed
-with a temp index into the repo's object store, then `main` is moved with a compare-and-swap
-(`git update-ref NEW OLD`) and tagged. A new repo is built beside its final path and renamed in at the end,
-so a failed push leaves nothing behind and an existing repo as it was.
+A push never touches the repo's refs until its commit exists: the files are staged in a temp dir and
+committed with a temp index into the repo's object store, the annotated tag object is written, and then ONE
+`git update-ref --stdin` transaction moves `main` (compare-and-swap on the commit it was read at) and creates
+the tag together: killed at any step, the repo shows the old version or the new one, never a `main` on an
+untagged commit. A new repo is built beside its final path and renamed in at the end. A lower version pushed
+with `allow_older` is tagged without moving `main`.
+
+One push at a time per org folder (an `flock` on `DIR/<type>s/ORG`); under that lock a push first removes
+what a killed push left: `.NAME.tmp-*` folders, stale git lock files, a half-updated working tree. Staging
+folders (`$TMPDIR/.wa-hub-push.tmp-PID-*`) are `wa_hub.fileio.scratch_dir`s, swept once their owner is gone.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
 import os
 import shutil
 import subprocess
 import tempfile
+import time
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
+from wa_hub import fileio
 from wa_hub.errors import UsageError, WaHubError
 from wa_hub.hub.backend import Files, immutable_error
 
@@ -41,6 +52,7 @@ LFS_CONFIG = (
     "-c", "filter.lfs.required=true",
 )  # fmt: skip
 DEFAULT_IDENTITY = ("wa-hub", "wa-hub@localhost")
+TAG_TRAILER = "wa-hub-tag"  # the last line of every commit message: the version the commit is
 LFS_ENV = "WA_HUB_GIT_LFS"  # "0": plain git blobs even where git-lfs is installed; "1": require git-lfs
 
 
@@ -53,17 +65,22 @@ def git_lfs_available() -> bool:
         return False
 
 
-def _git(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None, lfs: bool = False) -> str:
+def _git(
+    *args: str,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    lfs: bool = False,
+    stdin: str | None = None,
+) -> str:
     cmd = ["git", *(LFS_CONFIG if lfs else ()), *args]
     full_env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", **(env or {})}
     try:
-        p = subprocess.run(cmd, cwd=cwd, env=full_env, capture_output=True, text=True)
+        p = subprocess.run(cmd, cwd=cwd, env=full_env, capture_output=True, text=True, input=stdin)
     except FileNotFoundError:
         raise WaHubError("git is not installed; the local hub (--hub-dir) needs git") from None
     if p.returncode != 0:
-        raise WaHubError(
-            f"git {' '.join(args[:2])} failed in {cwd or env}: {p.stderr.strip() or p.stdout.strip()}"
-        )
+        why = " ".join((p.stderr.strip() or p.stdout.strip() or f"exit status {p.returncode}").split())
+        raise WaHubError(f"git {' '.join(args[:2])} failed in {cwd or (env or {}).get('GIT_DIR')}: {why}")
     return p.stdout.strip()
 
 
@@ -91,6 +108,11 @@ def _place(src: Path | bytes, dst: Path) -> None:
         shutil.copy2(src, dst)
 
 
+STARTED = time.time()  # a git lock file older than this process, found under the push lock, is stale
+# Lock files git leaves when it is killed; only wa-hub writes these repos, under the push lock.
+GIT_LOCKS = ("index.lock", "HEAD.lock", "packed-refs.lock", "config.lock", "refs/**/*.lock")
+
+
 class LocalGitBackend:
     """Repos under `root` as ordinary git repos (see the module docstring for the layout).
 
@@ -101,6 +123,9 @@ class LocalGitBackend:
 
     def __init__(self, root: str | Path, use_lfs: bool | None = None) -> None:
         self.root = Path(root).expanduser().resolve()
+        self.where = str(self.root)
+        if self.root.exists() and not self.root.is_dir():
+            raise UsageError(f"--hub-dir {root}: not a folder (expected the local hub's folder, or no file)")
         if use_lfs is None and os.environ.get(LFS_ENV, "").strip() in ("0", "1"):
             use_lfs = os.environ[LFS_ENV].strip() == "1"
         self.use_lfs = git_lfs_available() if use_lfs is None else use_lfs
@@ -124,42 +149,73 @@ class LocalGitBackend:
         if not (path / ".git").is_dir():
             raise WaHubError(f"{path} exists but is not a git repo of this hub (expected {path}/.git)")
 
+    @contextlib.contextmanager
+    def _push_lock(self, final: Path) -> Iterator[None]:
+        """One push at a time per org folder: an flock on the folder itself (no lock file is left behind),
+        dropped however the push ends; a second push waits for the first."""
+        try:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(final.parent, os.O_RDONLY)
+        except OSError as e:
+            raise UsageError(f"--hub-dir {self.root}: cannot write {final.parent} ({e.strerror})") from None
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                log.info("waiting for another wa-hub push into %s to finish", final.parent)
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
+    def _recover(self, final: Path) -> None:
+        """Remove what a killed push to `final` left: its temp repos, git lock files, a stale working tree."""
+        fileio.sweep_stale(final)
+        if not (final / ".git").is_dir():
+            return
+        stale = [
+            p
+            for pattern in GIT_LOCKS
+            for p in (final / ".git").glob(pattern)
+            if p.is_file() and p.stat().st_mtime < STARTED
+        ]
+        for p in stale:
+            p.unlink(missing_ok=True)
+            log.warning("removed %s, left by an interrupted git command", p)
+        self._checkout(final)  # a working tree a killed `git reset` left half-updated shows main again
+
     def publish(
-        self, repo: str, repo_type: str, files: Files, tag: str, *, private: bool, message: str
+        self,
+        repo: str,
+        repo_type: str,
+        files: Files,
+        tag: str,
+        *,
+        private: bool,
+        message: str,
+        move_main: bool = True,
     ) -> dict[str, str]:
         if private:
             log.warning(
                 "the local hub has no access control: --private is ignored (protect %s instead)", self.root
             )
         final = self.repo_path(repo, repo_type)
-        if tag in self.tags(repo, repo_type):
-            raise immutable_error(repo, tag, str(self.root))
-        final.parent.mkdir(parents=True, exist_ok=True)
-        new = not final.exists()
-        work = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent)) if new else final
-        stage = Path(tempfile.mkdtemp(prefix="wa-hub-push-"))
-        try:
-            if new:
-                _git("init", "-q", cwd=work)
-                _git("symbolic-ref", "HEAD", "refs/heads/main", cwd=work)
-                if self.use_lfs:
-                    # Filters in the repo's own config, so later `git` commands in it smudge LFS files too.
-                    _git("lfs", "install", "--local", cwd=work)
-            sha = self._commit(work, files, stage, tag, message)
-            if new:
-                try:
-                    work.rename(final)
-                except OSError:
-                    raise WaHubError(
-                        f"{final} appeared while pushing (another push?); nothing was changed"
-                    ) from None
-        except BaseException:
-            if new:
-                shutil.rmtree(work, ignore_errors=True)
-            raise
-        finally:
-            shutil.rmtree(stage, ignore_errors=True)
-        self._checkout(final)
+        with self._push_lock(final):
+            self._recover(final)
+            if tag in self.tags(repo, repo_type):
+                raise immutable_error(repo, tag, self.where)
+            with fileio.scratch_dir(Path(tempfile.gettempdir()) / "wa-hub-push") as stage:
+                if final.exists():
+                    sha = self._commit(final, files, stage, tag, message, move_main)
+                else:
+                    with fileio.atomic_dir(final) as work:  # built beside its path, renamed in at the end
+                        _git("init", "-q", cwd=work)
+                        _git("symbolic-ref", "HEAD", "refs/heads/main", cwd=work)
+                        if self.use_lfs:
+                            # Filters in the repo's own config: later `git` commands in it smudge LFS files.
+                            _git("lfs", "install", "--local", cwd=work)
+                        sha = self._commit(work, files, stage, tag, message, move_main)
+            self._checkout(final)
         return {
             "repo": repo,
             "repo_type": repo_type,
@@ -169,25 +225,25 @@ class LocalGitBackend:
             "path": str(final),
         }
 
-    def _commit(self, repo_dir: Path, files: Files, stage: Path, tag: str, message: str) -> str:
+    def _commit(
+        self, repo_dir: Path, files: Files, stage: Path, tag: str, message: str, move_main: bool
+    ) -> str:
+        tree_dir, index = stage / "tree", stage / "index"
         for name, src in files.items():
-            _place(src, stage / name)
+            _place(src, tree_dir / name)
         if self.use_lfs and ".gitattributes" not in files:
             lines = [f"{p} filter=lfs diff=lfs merge=lfs -text" for p in LFS_PATTERNS]
-            (stage / ".gitattributes").write_text("\n".join(lines) + "\n", encoding="utf-8")
+            (tree_dir / ".gitattributes").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        tree_dir.mkdir(exist_ok=True)
         git_dir = repo_dir / ".git"
-        index = stage.parent / f"{stage.name}.index"
         env = {
             "GIT_DIR": str(git_dir),
-            "GIT_WORK_TREE": str(stage),
+            "GIT_WORK_TREE": str(tree_dir),
             "GIT_INDEX_FILE": str(index),
             **_identity(repo_dir),
         }
-        try:
-            _git("add", "--all", "--force", ".", cwd=stage, env=env, lfs=self.use_lfs)
-            tree = _git("write-tree", cwd=stage, env=env)
-        finally:
-            index.unlink(missing_ok=True)
+        _git("add", "--all", "--force", ".", cwd=tree_dir, env=env, lfs=self.use_lfs)
+        tree = _git("write-tree", cwd=tree_dir, env=env)
         parent = subprocess.run(
             ["git", "rev-parse", "-q", "--verify", "refs/heads/main^{commit}"],
             env={**os.environ, "GIT_DIR": str(git_dir)},
@@ -195,16 +251,19 @@ class LocalGitBackend:
             text=True,
         ).stdout.strip()
         parents = ["-p", parent] if parent else []
-        commit = _git("commit-tree", tree, *parents, "-m", message, cwd=stage, env=env)
-        # Compare-and-swap: fails if someone else moved main since we read it.
-        _git("update-ref", "-m", message, "refs/heads/main", commit, parent or "0" * 40, env=env)
-        try:
-            _git("tag", "-a", tag, "-m", message, commit, env=env)
-        except WaHubError:
-            _git("update-ref", "refs/heads/main", parent, commit, env=env) if parent else _git(
-                "update-ref", "-d", "refs/heads/main", commit, env=env
-            )
-            raise
+        full_message = f"{message}\n\n{TAG_TRAILER}: {tag}"
+        commit = _git("commit-tree", tree, *parents, "-m", full_message, cwd=tree_dir, env=env)
+        tagger = _git("var", "GIT_COMMITTER_IDENT", env=env)
+        tag_obj = _git(
+            "mktag",
+            env=env,
+            stdin=f"object {commit}\ntype commit\ntag {tag}\ntagger {tagger}\n\n{message}\n",
+        )
+        # One transaction: main moves (only if still at `parent`) and the tag appears, or nothing changes.
+        old = parent or "0" * 40
+        main = f"update refs/heads/main {commit} {old}" if move_main else f"verify refs/heads/main {old}"
+        refs = f"{main}\ncreate refs/tags/{tag} {tag_obj}\n"
+        _git("update-ref", "-m", message, "--stdin", env=env, stdin=refs)
         return commit
 
     def _checkout(self, repo_dir: Path) -> None:

@@ -8,11 +8,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from wa_hub import cards, schema
+from wa_hub import cards, fileio, schema
 from wa_hub.errors import UsageError
 from wa_hub.hub import card, chat, stage
-from wa_hub.hub.backend import Backend, check_repo_id, parse_version, version_tag
+from wa_hub.hub.backend import Backend, check_repo_id, immutable_error
 from wa_hub.hub.secrets import check_no_secrets, known_token
+from wa_hub.versions import highest, parse_version, version_tag
 
 log = logging.getLogger("wa_hub.hub")
 
@@ -35,23 +36,36 @@ def _default_version(backend: Backend, repo: str, repo_type: str, declared: str 
     """The folder's own version (a dataset manifest's `version`), else 1.0.0 for a new repo."""
     if declared:
         return declared
-    existing = backend.tags(repo, repo_type)
-    versions = sorted(parse_version(t) for t in existing if t.startswith("v") and _is_version(t))
-    if not versions:
+    top = highest(backend.tags(repo, repo_type))
+    if top is None:
         return "1.0.0"
-    x, y, z = versions[-1]
+    x, y, z = top.release
     raise UsageError(
-        f"{repo} already has versions up to v{x}.{y}.{z}; pass --version "
+        f"{repo} already has versions up to v{top}; pass --version "
         f"(e.g. {x}.{y}.{z + 1} for a fix, {x}.{y + 1}.0 for new data or results)"
     )
 
 
-def _is_version(tag: str) -> bool:
-    try:
-        parse_version(tag)
-    except UsageError:
-        return False
-    return True
+def _moves_main(backend: Backend, repo: str, repo_type: str, tag: str, allow_older: bool) -> bool:
+    """Whether `tag` becomes `main`: yes when it is the highest version; a lower one needs `allow_older`.
+
+    `main` always shows the highest version, so users who do not pin a revision never go back in time.
+    Checked before any work is done; an existing tag is refused here too (the backend checks it again).
+    """
+    tags = backend.tags(repo, repo_type)
+    if tag in tags:
+        raise immutable_error(repo, tag, backend.where)
+    top = highest(tags)
+    if top is None or parse_version(tag) > top:
+        return True
+    if not allow_older:
+        raise UsageError(
+            f"{repo} already has v{top}, higher than {tag}; pushing {tag} would move main back to an older "
+            f"version: push a version above {top}, or pass --allow-older to add {tag} as a tag while main "
+            f"stays at v{top}"
+        )
+    log.warning("%s %s is older than v%s: it is tagged, and main stays at v%s", repo, tag, top, top)
+    return False
 
 
 def push(
@@ -66,6 +80,7 @@ def push(
     results: list[str | Path] | None = None,
     bench_repo: str | None = None,
     dataset_repo: str | None = None,
+    allow_older: bool = False,
 ) -> dict[str, Any]:
     """Publish a dataset folder (has manifest.json) or a run dir (has run.json) as version `version`.
 
@@ -73,13 +88,14 @@ def push(
     immutable: an existing tag is an error. Run dirs only: `merged` pushes merged full weights instead
     of the adapter; `results` are results.json files (default: those found in the run dir);
     `bench_repo` / `dataset_repo` (`ORG/NAME[@REV]`) name the published benchmark / training data when
-    results.json / run.json only know a local folder.
+    results.json / run.json only know a local folder. A version lower than the repo's highest is refused
+    unless `allow_older` (then it is tagged and `main` stays at the highest).
     """
     path = Path(path)
     repo = check_repo_id(repo)
-    kind = stage.kind_of(path)
     if version is not None:
         parse_version(version)
+    kind = stage.kind_of(path)
     if kind == "dataset" and (merged or results or bench_repo or dataset_repo):
         raise UsageError(
             f"{path} is a dataset folder: --merged, --results, --bench-repo and --dataset-repo "
@@ -87,7 +103,7 @@ def push(
         )
     backend = make_backend(hub_dir, token)
     secret = known_token(token)
-    with tempfile.TemporaryDirectory(prefix="wa-hub-push-") as tmp:
+    with fileio.scratch_dir(Path(tempfile.gettempdir()) / "wa-hub-push") as tmp:
         if kind == "dataset":
             manifest = schema.load_manifest(path)
             if version and parse_version(version) != parse_version(manifest.version):
@@ -96,19 +112,21 @@ def push(
                     f"rebuild it with --version {version}, or push it as {manifest.version}"
                 )
             tag = version_tag(manifest.version)
-            version = tag[1:]
+            move_main = _moves_main(backend, repo, kind, tag, allow_older)
             files = stage.dataset_files(path)
             files["README.md"] = _dataset_card(path, manifest, repo)
             what = "dataset"
         else:
-            files, tag, version = _model_files(
-                path, repo, backend, version, Path(tmp), merged, results, bench_repo, dataset_repo
-            )
+            run = schema.load_model_file(path / "run.json", schema.RunRecord)
+            stage.check_weights(path, run.method)
+            tag = version_tag(version or _default_version(backend, repo, kind, None))
+            move_main = _moves_main(backend, repo, kind, tag, allow_older)
+            files = _model_files(path, run, repo, tag, tmp, merged, results, bench_repo, dataset_repo)
             what = "merged model" if merged else "model"
         check_no_secrets(files, [secret])
-        message = f"{what} {version}: wa-hub push of {path.name}"
+        message = f"{what} {tag[1:]}: wa-hub push of {path.name}"
         log.info("pushing %d files to %s %s (%s)", len(files), repo, tag, backend.name)
-        return backend.publish(repo, kind, files, tag, private=private, message=message)
+        return backend.publish(repo, kind, files, tag, private=private, message=message, move_main=move_main)
 
 
 def _dataset_card(folder: Path, manifest: schema.Manifest, repo: str) -> bytes:
@@ -129,17 +147,15 @@ def _dataset_card(folder: Path, manifest: schema.Manifest, repo: str) -> bytes:
 
 def _model_files(
     run_dir: Path,
+    run: schema.RunRecord,
     repo: str,
-    backend: Backend,
-    version: str | None,
+    tag: str,
     tmp: Path,
     merged: bool,
     results: list[str | Path] | None,
     bench_repo: str | None,
     dataset_repo: str | None,
-) -> tuple[dict[str, Path | bytes], str, str]:
-    run = schema.load_model_file(run_dir / "run.json", schema.RunRecord)
-    stage.check_weights(run_dir, run.method)
+) -> dict[str, Path | bytes]:
     result_paths = [Path(p) for p in results] if results else stage.find_results(run_dir)
     for p in result_paths:
         if not p.is_file():
@@ -147,9 +163,6 @@ def _model_files(
     scored = [schema.load_model_file(p, schema.Results) for p in result_paths]
     benches = [card.bench_ref(r, bench_repo, str(p)) for r, p in zip(scored, result_paths, strict=True)]
     dataset = _dataset_ref(run, dataset_repo, run_dir)
-    version = version or _default_version(backend, repo, "model", None)
-    tag = version_tag(version)
-    version = tag[1:]
 
     weights_dir = run_dir
     card_run = run
@@ -169,7 +182,7 @@ def _model_files(
         card.render_model_card(
             card_run,
             repo,
-            version,
+            tag[1:],
             tag,
             merged=merged,
             results=scored,
@@ -180,7 +193,7 @@ def _model_files(
     ).encode()
     files.update(card.eval_results_files(scored, benches))
     files.setdefault(chat.TEMPLATE_PATH, chat.alpaca_chat_template().encode())
-    return files, tag, version
+    return files
 
 
 def _dataset_ref(run: schema.RunRecord, override: str | None, run_dir: Path) -> tuple[str | None, str | None]:

@@ -2,15 +2,19 @@
 
 A push knows the token it authenticates with (argument, `HF_TOKEN`, or the `hf auth login` cache); before
 anything leaves the machine every staged file is scanned for that exact value and for anything shaped like
-a Hugging Face token, and error messages are redacted. Hand-written: no library scans files for secrets
-without also bringing a whole policy engine.
+a Hugging Face token, and error messages are redacted. The scan reads what a reader of the file would see,
+not only its bytes: Parquet pages are compressed (a token in a row is not in the file's bytes), so Parquet
+files are decoded and every string value is scanned; every other file (cards, JSON, YAML, tokenizers,
+safetensors headers) is scanned as it is, and so is every path in the repo. Hand-written: no library scans
+files for secrets without also bringing a whole policy engine.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from wa_hub.errors import WaHubError
 
@@ -48,7 +52,53 @@ def _scan_bytes(data: bytes, needles: list[bytes]) -> str | None:
     return None
 
 
-def _scan_file(path: Path, needles: list[bytes]) -> str | None:
+def _strings(values: Any) -> Iterator[str]:
+    """Every string inside an Arrow array: plain, in lists, in structs, dictionary-encoded."""
+    import pyarrow as pa
+
+    t = values.type
+    if pa.types.is_dictionary(t):
+        yield from _strings(values.dictionary)
+    elif pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
+        yield from _strings(values.flatten())
+    elif pa.types.is_struct(t):
+        for i in range(t.num_fields):
+            yield from _strings(values.field(i))
+    elif pa.types.is_map(t):
+        yield from _strings(values.keys)
+        yield from _strings(values.items)
+    elif pa.types.is_string(t) or pa.types.is_large_string(t):
+        yield from (v for v in values.to_pylist() if v is not None)
+
+
+def _scan_parquet(name: str, src: Path | bytes, needles: list[bytes]) -> str | None:
+    """Every string of every row (lists and structs included), decoded, a row group at a time."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        f = pq.ParquetFile(pa.BufferReader(src) if isinstance(src, bytes) else src)
+        for i in range(f.num_row_groups):
+            for column in f.read_row_group(i).columns:
+                text = "\n".join(_strings(column.combine_chunks()))
+                found = _scan_bytes(text.encode("utf-8", "surrogateescape"), needles)
+                if found:
+                    return found
+    except (OSError, pa.ArrowException) as e:
+        raise WaHubError(f"{name}: cannot read this Parquet file to scan it for secrets ({e})") from None
+    return None
+
+
+def _scan(name: str, src: Path | bytes, needles: list[bytes]) -> str | None:
+    """The path, the bytes as stored, then the decoded rows of a Parquet file."""
+    found = _scan_bytes(name.encode("utf-8", "surrogateescape"), needles)
+    found = found or (_scan_bytes(src, needles) if isinstance(src, bytes) else _scan_raw_file(src, needles))
+    if found or not name.endswith(".parquet"):
+        return found
+    return _scan_parquet(name, src, needles)
+
+
+def _scan_raw_file(path: Path, needles: list[bytes]) -> str | None:
     overlap = max([len(n) for n in needles] + [64])
     tail = b""
     with path.open("rb") as f:
@@ -65,7 +115,7 @@ def find_secrets(files: Mapping[str, Path | bytes], secrets: Iterable[str | None
     needles = [s.encode() for s in secrets if s]
     hits = []
     for name, src in files.items():
-        found = _scan_bytes(src, needles) if isinstance(src, bytes) else _scan_file(src, needles)
+        found = _scan(name, src, needles)
         if found:
             hits.append((name, found))
     return hits
@@ -75,9 +125,8 @@ def check_no_secrets(files: Mapping[str, Path | bytes], secrets: Iterable[str | 
     """Refuse to publish when any staged file holds a token (the file is named, the value never shown)."""
     hits = find_secrets(files, secrets)
     if hits:
-        lines = [f"  - {name}: contains {what}" for name, what in hits]
+        found = "; ".join(f"{name} contains {what}" for name, what in hits)
         raise WaHubError(
-            "refusing to publish: secrets found in the files to push\n"
-            + "\n".join(lines)
-            + "\nremove them from the folder (and rotate the token if it was ever shared)"
+            f"refusing to publish, secrets found in the files to push: {found}; remove them from the folder "
+            "(and rotate the token if it was ever shared)"
         )

@@ -3,11 +3,16 @@
 A dataset folder is pushed as it is (its card gets the version stamp). A run dir contributes its weights,
 tokenizer, `run.json` and TensorBoard logs, never its Trainer checkpoints, optimizer state or pickled
 training args; its evaluation results go under `eval/` with their predictions.
+
+Symbolic links are followed only while they stay inside the folder being pushed: a link that leaves it (to
+`/etc/shadow`, to another user's files, to a cache) is refused with the file named, so a push publishes the
+folder and nothing else.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -21,15 +26,41 @@ RUN_EXCLUDE = re.compile(
 )
 
 
-def _visible_files(folder: Path) -> list[Path]:
-    """Every file under `folder`, skipping hidden files and folders (`.git`, `.cache`, editor files)."""
+def inside(root: Path, path: Path) -> Path:
+    """The real file behind `path`, which must stay inside `root` (a UsageError names a link that leaves)."""
+    real = path.resolve()
+    if not real.is_relative_to(root.resolve()):
+        raise UsageError(
+            f"{path} is a symbolic link to {real}, outside {root}; wa-hub only publishes what is inside the "
+            "folder it pushes: copy the file in (cp -L) or remove the link"
+        )
+    return real
+
+
+def _visible_files(folder: Path, root: Path | None = None) -> list[tuple[str, Path]]:
+    """(path under `folder`, real file) for every file, skipping hidden files and folders (`.git`, `.cache`).
+
+    A link to a file inside `root` (default `folder`) publishes that file under the link's path; a link to a
+    folder inside it is not walked (that folder is published under its own path); a link that leaves `root`,
+    or that points nowhere, is an error.
+    """
+    root = root or folder
+    inside(root, folder)
     out = []
-    for p in sorted(folder.rglob("*")):
-        rel = p.relative_to(folder)
-        if any(part.startswith(".") for part in rel.parts) or not p.is_file():
-            continue
-        out.append(p)
-    return out
+    for here, dirs, names in os.walk(folder):
+        for d in [d for d in dirs if (Path(here) / d).is_symlink() and not d.startswith(".")]:
+            inside(root, Path(here) / d)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not (Path(here) / d).is_symlink())
+        for name in sorted(names):
+            p = Path(here) / name
+            if name.startswith("."):
+                continue
+            real = inside(root, p)
+            if not real.is_file():
+                link = f" (a symbolic link to {real})" if p.is_symlink() else ""
+                raise UsageError(f"{p}{link} is not a regular file; a pushed folder holds files only")
+            out.append((p.relative_to(folder).as_posix(), real))
+    return sorted(out)
 
 
 def kind_of(path: Path) -> str:
@@ -48,9 +79,7 @@ def kind_of(path: Path) -> str:
 
 def dataset_files(folder: Path) -> dict[str, Path | bytes]:
     """The dataset folder as it is (README.md, manifest.json, data/...)."""
-    files: dict[str, Path | bytes] = {
-        str(p.relative_to(folder).as_posix()): p for p in _visible_files(folder)
-    }
+    files: dict[str, Path | bytes] = dict(_visible_files(folder))
     if "README.md" not in files:
         raise UsageError(f"{folder}/README.md is missing: a dataset folder needs its card (rebuild it)")
     if not any(name.startswith("data/") for name in files):
@@ -75,13 +104,13 @@ def check_weights(folder: Path, method: str) -> None:
 def model_files(weights_dir: Path, run_dir: Path) -> dict[str, Path | bytes]:
     """Weights, tokenizer and run.json from `weights_dir`; TensorBoard logs from the run."""
     files: dict[str, Path | bytes] = {
-        p.name: p
+        p.name: inside(weights_dir, p)
         for p in sorted(weights_dir.iterdir())
         if p.is_file() and not p.name.startswith(".") and not RUN_EXCLUDE.match(p.name)
     }
     logs = run_dir / "logs"
     if logs.is_dir():
-        files.update({f"logs/{p.relative_to(logs).as_posix()}": p for p in _visible_files(logs)})
+        files.update({f"logs/{name}": p for name, p in _visible_files(logs, run_dir)})
     return files
 
 
@@ -115,5 +144,6 @@ def results_files(paths: list[Path], results: list[Results]) -> dict[str, Path |
         ).encode()
         preds = path.parent / "predictions"
         if preds.is_dir():
-            files.update({f"{prefix}/predictions/{p.name}": p for p in sorted(preds.glob("*.jsonl"))})
+            for p in sorted(preds.glob("*.jsonl")):
+                files[f"{prefix}/predictions/{p.name}"] = inside(path.parent, p)
     return files
