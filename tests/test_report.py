@@ -52,10 +52,6 @@ def RESULTS(reference_results: Results) -> list[Results]:
     ]
 
 
-# Made-up numbers, only to test the layout (the real rows live in wa_hub.paper).
-PAPER_ROWS = [{"name": "Example-7B", "scores": {"conll14": 50.0, "jfleg": 60.0}, "average": 47.5}]
-
-
 def check_golden(name: str, text: str) -> None:
     path = GOLDEN / name
     if UPDATE:
@@ -70,19 +66,38 @@ def test_render_matches_golden(fmt: str, golden: str, RESULTS: list[Results]) ->
     check_golden(golden, report.render_table(RESULTS, fmt=fmt))
 
 
-def test_with_paper_rows_first(monkeypatch: pytest.MonkeyPatch, RESULTS: list[Results]) -> None:
-    monkeypatch.setattr(paper, "PAPER_ROWS", PAPER_ROWS)
+def test_with_paper_rows_first(RESULTS: list[Results]) -> None:
     text = report.render_table(RESULTS, names=["a", "b"], with_paper=True, fmt="markdown")
     check_golden("report_with_paper.md", text)
     lines = text.splitlines()
-    assert lines[2] == "| Example-7B (paper) | 50.00 | - | 60.00 | - | - | - | - | - | - | - | 47.50 |"
+    assert len(lines) == 2 + 7 + 2 + 2 and lines[9].startswith("| a |")
+    assert lines[6] == (
+        "| Writing-Alpaca-7B (paper) | 55.88 | 46.35 | 59.93 | 52.79 | 39.44 | 37.12 | 42.67 | 44.57 | 64.43 "
+        "| 43.30 | 48.65 |"
+    )
+    one = report.render_table(RESULTS, with_paper=["Alpaca-7B"], fmt="csv").splitlines()
+    assert one[1] == "Alpaca-7B (paper),52.86,36.19,59.30,48.54,35.48,37.98,40.33,43.91,34.89,41.19,43.07"
+    assert len(one) == 4
+
+
+def test_the_studys_other_tables_take_the_runs_in_their_columns(RESULTS: list[Results]) -> None:
+    t7 = report.render_table(RESULTS[:1], names=["mine"], table=paper.TABLES[7], fmt="csv").splitlines()
+    assert t7[0] == "Model,CoNLL P,CoNLL R,CoNLL F0.5,BEA P,BEA R,BEA F0.5"
+    assert t7[1] == "Greedy (paper),67.97,32.65,55.88,53.46,30.26,46.35"
+    conll, bea = RESULTS[0].sets["conll14"], RESULTS[0].sets["bea19"]
+    prf = (conll.precision, conll.recall, conll.f_beta, bea.precision, bea.recall, bea.f_beta)
+    assert t7[4].split(",")[1:] == [report._fmt(v) for v in prf]
+    t4 = report.render_table([], table=paper.TABLES[4], fmt="table")
+    assert "OPT-175B (paper)" in t4 and "Avg" not in t4 and "may not be directly comparable" in t4
+    assert "    -     -  47.5" in t4  # one decimal as printed, "-" where EditEval has no score
+    assert "Roberta-Large (GECToR) (paper)" in report.render_table([], table=paper.TABLES[8])
 
 
 def test_values_columns_and_names(RESULTS: list[Results]) -> None:
     rows = report.table_rows(RESULTS)
-    assert [r[0] for r in rows] == ["writing-alpaca-7b-lora", "smollm2-mixed"]  # name, else run dir name
-    assert rows[0][1][-1] == pytest.approx(sum(FULL.values()) / 10)
-    assert rows[1][1][-1] is None  # no average unless all ten sets were scored
+    assert [r.name for r in rows] == ["writing-alpaca-7b-lora", "smollm2-mixed"]  # name, else run dir name
+    assert rows[0].values[-1] == pytest.approx(sum(FULL.values()) / 10)
+    assert rows[1].values[-1] is None  # no average unless all ten sets were scored
     assert "63.13" in report.render_table(RESULTS[:1], fmt="csv")  # 63.125 rounds half up
     assert report.COLUMNS == (
         "CoNLL",
@@ -113,6 +128,22 @@ def test_plot_writes_a_png(tmp_path: Path, RESULTS: list[Results]) -> None:
     out = report.plot_table(RESULTS, tmp_path / "plots" / "table3.png")
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 10_000
     assert [p.name for p in out.parent.iterdir()] == ["table3.png"]
+
+
+def test_cli_paper_tables() -> None:
+    runner = CliRunner()
+    r = runner.invoke(app, ["report", "--with-paper"])
+    assert r.exit_code == 0, r.output
+    assert [line.split("  ")[0] for line in r.output.splitlines()[2:9]] == [
+        f"{row['name']} (paper)" for row in paper.PAPER_ROWS
+    ]
+    for n, first in ((4, "OPT-175B"), (7, "Greedy"), (8, "Roberta-Large (GECToR)")):
+        r = runner.invoke(app, ["report", "--paper-table", str(n), "--format", "markdown"])
+        assert r.exit_code == 0 and r.output.splitlines()[2].startswith(f"| {first} (paper) |"), r.output
+    r = runner.invoke(app, ["report", "--paper-table", "5"])
+    assert r.exit_code == 2 and "--paper-table must be 4, 7 or 8" in r.output
+    r = runner.invoke(app, ["report"])
+    assert r.exit_code == 2 and "give results.json files" in r.output
 
 
 def test_cli_report(tmp_path: Path, RESULTS: list[Results]) -> None:

@@ -1,9 +1,10 @@
 """The study's Table 3 layout for one or more results.json files: text table, Markdown, CSV, bar chart.
 
 Columns are the ten sets in the study's order (CoNLL ... STS) and Avg, the mean over the ten sets (the
-study's "All"). Scores are shown with two decimals; a set a run did not score is "-" ("" in CSV, so
-spreadsheets read the column as numbers). Below the text and Markdown tables, `notes` say how the runs'
-outputs were tokenized before scoring.
+study's "All"); the study's own rows (`wa_hub.paper`) can come first. The study's Tables 4, 7 and 8 render
+the same way, runs in their columns (`table=`). Runs' scores are shown with two decimals, the paper's as it
+prints them; a value a run did not score is "-" ("" in CSV, so spreadsheets read the column as numbers).
+Below the text and Markdown tables, `notes` say how the runs' outputs were tokenized before scoring.
 """
 
 from __future__ import annotations
@@ -12,19 +13,28 @@ import csv
 import io
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
 from wa_hub.errors import UsageError
+from wa_hub.paper import TABLE3, PaperTable
 from wa_hub.schema import Results, parse_obj, upgrade_results
 from wa_hub.study import BENCH_SETS
 
-COLUMNS: tuple[str, ...] = (*(s.abbrev for s in BENCH_SETS), "Avg")
+COLUMNS: tuple[str, ...] = TABLE3.labels  # CoNLL ... STS, Avg
 FORMATS = ("table", "markdown", "csv")
 PAPER_SUFFIX = " (paper)"
 
-Row = tuple[str, list[float | None]]
+
+@dataclass(frozen=True)
+class Row:
+    """One line of a table: a run's or the paper's, its values in the table's columns (None: not scored)."""
+
+    name: str
+    values: list[float | None]
+    decimals: int = 2
 
 
 ResultsLike = Results | dict[str, Any]
@@ -42,35 +52,44 @@ def run_name(result: ResultsLike, fallback: str | None = None) -> str:
     return str(name or fallback or model.source or "run")
 
 
-def _result_row(result: Results) -> list[float | None]:
-    values: list[float | None] = [
-        result.sets[s.config].score if s.config in result.sets else None for s in BENCH_SETS
+def _value(result: Results, column: str) -> float | None:
+    """A run's value in a paper table's column: a set's score, `average`, or `<config> P|R|F0.5`."""
+    if column == "average":
+        return result.average
+    config, _, part = column.partition(" ")
+    entry = result.sets.get(config)
+    if entry is None:
+        return None
+    return {"": entry.score, "P": entry.precision, "R": entry.recall}.get(part, entry.f_beta)
+
+
+def _paper_rows(table: PaperTable, with_paper: bool | Sequence[str]) -> list[Row]:
+    """The table's own rows (all of them, or those named), marked as the paper's."""
+    if with_paper is False:
+        return []
+    chosen = table.rows if with_paper is True else [table.row(n) for n in with_paper]
+    return [
+        Row(r["name"] + PAPER_SUFFIX, [r["values"].get(c) for c in table.columns], table.decimals)
+        for r in chosen
     ]
-    values.append(result.average)
-    return values
-
-
-def _paper_rows() -> list[Row]:
-    from wa_hub.paper import PAPER_ROWS
-
-    rows: list[Row] = []
-    for p in PAPER_ROWS:
-        scores = p.get("scores", {})
-        values: list[float | None] = [scores.get(s.config) for s in BENCH_SETS]
-        values.append(p.get("average"))
-        rows.append((str(p["name"]) + PAPER_SUFFIX, values))
-    return rows
 
 
 def table_rows(
-    results: Sequence[ResultsLike], names: Sequence[str] | None = None, with_paper: bool = False
+    results: Sequence[ResultsLike],
+    names: Sequence[str] | None = None,
+    with_paper: bool | Sequence[str] = False,
+    table: PaperTable = TABLE3,
 ) -> list[Row]:
-    """(name, [ten set scores..., average]) per row: the paper's rows first (if asked), then each run."""
+    """The paper's rows first (`with_paper`: all, or the names given), then one row per run, in `table`'s
+    columns (Table 3's by default: the ten sets and the average)."""
     if names is not None and len(names) != len(results):
         raise UsageError(f"{len(names)} name(s) given for {len(results)} result file(s)")
-    rows = _paper_rows() if with_paper else []
+    rows = _paper_rows(table, with_paper)
     for i, result in enumerate(results):
-        rows.append((names[i] if names is not None else run_name(result), _result_row(as_results(result))))
+        res = as_results(result)
+        rows.append(
+            Row(names[i] if names is not None else run_name(res), [_value(res, c) for c in table.columns])
+        )
     return rows
 
 
@@ -97,36 +116,51 @@ def notes(results: Sequence[ResultsLike], names: Sequence[str]) -> list[str]:
     return [f"Outputs tokenized before scoring: {listed}"]
 
 
-def _fmt(value: float | None, missing: str = "-") -> str:
-    """Two decimals, half up as papers round (63.125 -> 63.13; plain format() would give 63.12)."""
+def _fmt(value: float | None, missing: str = "-", decimals: int = 2) -> str:
+    """`decimals` places, half up as papers round (63.125 -> 63.13; plain format() would give 63.12)."""
     if value is None:
         return missing
-    return str(Decimal(repr(float(value))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    quantum = Decimal(1).scaleb(-decimals)
+    return str(Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP))
 
 
 def render_table(
     results: Sequence[ResultsLike],
     names: Sequence[str] | None = None,
-    with_paper: bool = False,
+    with_paper: bool | Sequence[str] = False,
     fmt: str = "markdown",
+    table: PaperTable | None = None,
 ) -> str:
-    """Render results (Results or results.json objects) in the Table 3 layout: `markdown`, `csv`, `table`."""
+    """Render results (Results or results.json objects) as `markdown`, `csv` or `table` (aligned text).
+
+    By default in the Table 3 layout, with the study's Table 3 rows first when `with_paper` (True: all
+    seven; a list: the rows named). `table=wa_hub.paper.TABLES[n]`: the study's Table n (its rows first,
+    as the paper prints them, then the runs in its columns).
+    """
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    rows = table_rows(results, names, with_paper)
-    run_names = [name for name, _ in rows[len(rows) - len(results) :]]
-    footer = "".join(f"\n{note}\n" for note in notes(results, run_names))
-    header = ["Model", *COLUMNS]
+    rows = table_rows(results, names, True if table is not None else with_paper, table or TABLE3)
+    run_names = [r.name for r in rows[len(rows) - len(results) :]]
+    texts = notes(results, run_names)
+    if table is not None:
+        texts = [
+            f"The study's Table {table.number}: {table.caption}.",
+            *([table.note] if table.note else []),
+            *texts,
+        ]
+    footer = "".join(f"\n{text}\n" for text in texts)
+    labels = (table or TABLE3).labels
+    header = ["Model", *labels]
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(header)
-        for name, values in rows:
-            writer.writerow([name, *(_fmt(v, "") for v in values)])
+        for r in rows:
+            writer.writerow([r.name, *(_fmt(v, "", r.decimals) for v in r.values)])
         return buf.getvalue()
-    cells = [[name, *(_fmt(v) for v in values)] for name, values in rows]
+    cells = [[r.name, *(_fmt(v, decimals=r.decimals) for v in r.values)] for r in rows]
     if fmt == "markdown":
-        lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * len(COLUMNS)) + "|"]
+        lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * len(labels)) + "|"]
         lines += ["| " + " | ".join(row) + " |" for row in cells]
         return "\n".join(lines) + "\n" + footer
     widths = [max(len(r[i]) for r in [header, *cells]) for i in range(len(header))]
@@ -143,7 +177,7 @@ def plot_table(
     results: Sequence[ResultsLike],
     out: str | Path,
     names: Sequence[str] | None = None,
-    with_paper: bool = False,
+    with_paper: bool | Sequence[str] = False,
 ) -> Path:
     """A grouped bar chart (one group per set and Avg, one bar per run) saved to `out` (PNG, SVG, PDF)."""
     import matplotlib
@@ -157,9 +191,9 @@ def plot_table(
     n = len(rows)
     width = 0.8 / n
     fig, ax = plt.subplots(figsize=(max(8.0, 1.1 * len(COLUMNS) + 0.3 * n), 4.5))
-    for k, (name, values) in enumerate(rows):
+    for k, row in enumerate(rows):
         xs = [i + (k - (n - 1) / 2) * width for i in range(len(COLUMNS))]
-        ax.bar(xs, [v if v is not None else 0.0 for v in values], width=width, label=name)
+        ax.bar(xs, [v if v is not None else 0.0 for v in row.values], width=width, label=row.name)
     ax.set_xticks(range(len(COLUMNS)), COLUMNS)
     ax.set_ylabel("score (F0.5 / GLEU / SARI)")
     ax.set_title("Writing benchmark (the study's Table 3 layout)")

@@ -211,3 +211,29 @@ def test_run_json_that_does_not_match_its_schema_is_named(lora_run: Path, tmp_pa
     (lora_run / "run.json").write_text(json.dumps(run))
     with pytest.raises(WaHubError, match=r"run.json: expected a valid RunRecord: field git_commit"):
         push(lora_run, REPO, hub_dir=tmp_path / "hub")
+
+
+@pytest.mark.parametrize(
+    ("recipe", "row"),
+    [
+        ({"name": "my-7b", "paper_row": "Writing-Alpaca-7B"}, "Writing-Alpaca-7B"),
+        ({"name": "full-ft-7b"}, "LoRA->Full Finetuning"),  # run.json from before recipes named their row
+        ({"name": "tiny-cpu"}, None),
+    ],
+)
+def test_the_card_puts_the_run_next_to_the_studys_row(
+    lora_run: Path, tmp_path: Path, recipe: dict, row: str | None
+) -> None:
+    run = json.loads((lora_run / "run.json").read_text())
+    run["recipe"] = {**run["recipe"], **recipe}
+    (lora_run / "run.json").write_text(json.dumps(run))
+    hub = tmp_path / "hub"
+    push(lora_run, REPO, hub_dir=hub)
+    text = show(hub / "models" / "acme" / "tiny-writing-lora", "v1.0.0:README.md")
+    table = [line for line in text.splitlines() if line.startswith("| ") and "(paper)" in line]
+    if row is None:
+        assert table == [] and f"The study has no row for this recipe (`{recipe['name']}`)" in text
+        return
+    assert len(table) == 1 and table[0].startswith(f"| {row} (paper) |")
+    assert text.index(table[0]) < text.index("| acme/tiny-writing-lora |")  # the study's row, then the run
+    assert f'reproduces "{row}" of its' in text

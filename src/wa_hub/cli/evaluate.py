@@ -102,37 +102,52 @@ def evaluate_cmd(
 @app.command("report")
 @user_errors
 def report_cmd(
-    results: list[Path] = typer.Argument(..., help="One or more results.json files."),
+    results: list[Path] = typer.Argument(None, help="results.json files (none: the study's rows alone)."),
     fmt: str = typer.Option("table", "--format", help="table | markdown | csv."),
-    with_paper: bool = typer.Option(False, "--with-paper", help="Add the study's own Table 3 rows."),
+    with_paper: bool = typer.Option(
+        False, "--with-paper", help="Add the study's seven Table 3 rows (wa_hub.paper) before the runs."
+    ),
+    paper_table: int | None = typer.Option(
+        None,
+        "--paper-table",
+        help="Show the study's Table 4 (other instruction models), 7 (decoding strategies, CoNLL/BEA P R "
+        "F0.5) or 8 (CLang8-trained models) instead, with the runs in its columns.",
+    ),
     plot: Path | None = typer.Option(
-        None, "--plot", help="Also draw a grouped bar chart to this file (PNG/SVG/PDF)."
+        None, "--plot", help="Also draw a grouped bar chart of the Table 3 layout to this file (PNG/SVG/PDF)."
     ),
     names: str | None = typer.Option(
         None, "--names", help="Comma-separated row names, one per file (default: run name, else file stem)."
     ),
 ) -> None:
-    """Print runs in the study's Table 3 layout (CoNLL ... STS, Avg)."""
+    """Print runs in the study's Table 3 layout (CoNLL ... STS, Avg), beside the study's own rows."""
+    from wa_hub.errors import UsageError
+    from wa_hub.paper import TABLES
     from wa_hub.report import plot_table, render_table, run_name
     from wa_hub.schema import Results, load_model_file
 
-    loaded = [load_model_file(p, Results) for p in results]
+    files = list(results or [])
+    table = None
+    if paper_table is not None:
+        if paper_table not in TABLES or paper_table == 3:
+            raise UsageError(f"--paper-table must be 4, 7 or 8 (Table 3 is --with-paper), got {paper_table}")
+        if plot is not None:
+            raise UsageError("--plot draws the Table 3 layout; leave out --paper-table to plot")
+        table = TABLES[paper_table]
+    if not files and table is None and not with_paper:
+        raise UsageError("give results.json files, or --with-paper / --paper-table N for the study's rows")
+    loaded = [load_model_file(p, Results) for p in files]
     if names is not None:
         row_names = [n.strip() for n in names.split(",")]
     else:
         row_names = [
             run_name(r, fallback=p.stem if p.stem != "results" else p.parent.name or p.stem)
-            for r, p in zip(loaded, results, strict=True)
+            for r, p in zip(loaded, files, strict=True)
         ]
-    typer.echo(render_table(loaded, names=row_names, with_paper=with_paper, fmt=fmt), nl=False)
-    if with_paper:
-        from wa_hub.paper import PAPER_ROWS
-
-        if not PAPER_ROWS or any(not row["scores"] for row in PAPER_ROWS):
-            err_console.print(
-                "note: the study's per-set Table 3 scores are not recorded in wa_hub.paper yet "
-                "(only its stated averages); see that module's docstring"
-            )
+    text = render_table(loaded, names=row_names, with_paper=with_paper, fmt=fmt, table=table)
+    typer.echo(text, nl=False)
     if plot is not None:
+        if not loaded and not with_paper:
+            raise UsageError("--plot needs results.json files or --with-paper")
         plot_table(loaded, plot, names=row_names, with_paper=with_paper)
         err_console.print(f"wrote {plot}", highlight=False)

@@ -209,6 +209,18 @@ def _base_expr(base: schema.BaseModelRef) -> tuple[str, str]:
     return f'"{base_model_id(base) or base.source}"', ""
 
 
+def study_row(run: schema.RunRecord) -> str | None:
+    """The study's Table 3 row the run's recipe reproduces (`paper_row`); a run.json written before recipes
+    named it takes the shipped recipe of the same name's."""
+    from wa_hub.paper import TABLE3
+    from wa_hub.train.recipe import load_recipe, shipped_recipes
+
+    row = run.recipe.get("paper_row")
+    if "paper_row" not in run.recipe and run.recipe.get("name") in shipped_recipes():
+        row = load_recipe(run.recipe["name"])[0].paper_row
+    return row if row in {r["name"] for r in TABLE3.rows} else None
+
+
 def render_model_card(
     run: schema.RunRecord,
     repo: str,
@@ -231,13 +243,11 @@ def render_model_card(
     dataset_id, dataset_rev = dataset
     evals = eval_results(results, benches)
     table = None
-    paper_rows = False
+    paper_row = study_row(run)
     if results:
-        from wa_hub.paper import PAPER_ROWS
         from wa_hub.report import render_table
 
-        paper_rows = bool(PAPER_ROWS)
-        table = render_table(results, names=result_names, with_paper=True)
+        table = render_table(results, names=result_names, with_paper=[paper_row] if paper_row else False)
     tags = ["wa-hub", "writing-assistance", "grammatical-error-correction", "text-simplification", "alpaca"]
     tags += ["lora", "peft"] if adapter else []
     card_data = ModelCardData(
@@ -283,7 +293,8 @@ def render_model_card(
         versions=run.versions,
         merged_from=run.merged_from,
         table=table,
-        paper_rows=paper_rows,
+        paper_row=paper_row,
+        recipe_name=run.recipe.get("name"),
         metric_note=_metric_note(results),
         benches=sorted({f"`{b}`" + (f" @ `{r}`" if r else "") for b, r in benches}),
         decodings=[{k: v for k, v in r.decoding.identity().items() if v is not None} for r in results],

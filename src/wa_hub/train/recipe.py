@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from wa_hub.errors import MalformedInputError, UsageError
 
@@ -103,6 +103,9 @@ class LaunchSpec(_Strict):
 class Recipe(_Strict):
     name: str
     description: str = ""
+    paper_row: str | None = Field(
+        default=None, description="the study's Table 3 row this recipe reproduces (a row of wa_hub.paper)"
+    )
     method: Literal["lora", "full"]
     model: ModelSpec
     data: DataSpec
@@ -110,6 +113,17 @@ class Recipe(_Strict):
     training: TrainingSpec = Field(default_factory=lambda: TrainingSpec())
     launch: LaunchSpec = Field(default_factory=lambda: LaunchSpec())
     output_dir: str | None = Field(default=None, description="default: runs/<name>")
+
+    @field_validator("paper_row")
+    @classmethod
+    def _a_study_row(cls, v: str | None) -> str | None:
+        from wa_hub.paper import TABLE3
+
+        if v is not None and v not in {r["name"] for r in TABLE3.rows}:
+            raise ValueError(
+                f"not a row of the study's Table 3 ({'; '.join(r['name'] for r in TABLE3.rows)})"
+            )
+        return v
 
     @model_validator(mode="after")
     def _lora_matches_method(self) -> Recipe:
