@@ -133,14 +133,17 @@ def test_a_file_in_the_way_of_the_output_is_one_line(tmp_path: Path) -> None:
         write_json(tmp_path / "hostname" / "deeper" / "results.json", {})
 
 
-def test_write_json_gives_ordinary_permissions(tmp_path: Path) -> None:
+def test_outputs_get_ordinary_permissions(tmp_path: Path) -> None:
     umask = os.umask(0o022)
     try:
         write_json(tmp_path / "run.json", {"a": 1})
+        with atomic_dir(tmp_path / "bench") as tmp:
+            (tmp / "x").write_text("x")
     finally:
         os.umask(umask)
     mode = stat.S_IMODE((tmp_path / "run.json").stat().st_mode)
     assert mode == 0o644
+    assert stat.S_IMODE((tmp_path / "bench").stat().st_mode) == 0o755  # as mkdir makes it, not mkdtemp's 0700
     assert (tmp_path / "run.json").read_text() == '{\n  "a": 1\n}\n'
 
 

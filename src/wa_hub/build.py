@@ -17,12 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from wa_hub import __version__, cards
 from wa_hub.errors import UsageError, WaHubError
-from wa_hub.fileio import atomic_dir, check_out, sha256_file
+from wa_hub.fileio import atomic_dir, check_out, read_yaml, sha256_file
 from wa_hub.prompts import TASK_PROMPTS, TASKS, task_prompt
 from wa_hub.resources import resource
 from wa_hub.schema import (
@@ -120,7 +119,7 @@ def _load_yaml(name_or_path: str | Path) -> tuple[dict[str, Any], Path]:
         path = resource("builders", f"{name_or_path}.yaml")
     if not path.is_file():
         raise UsageError(f"builder spec {path} not found")
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_yaml(path, "a builder spec")
     if not isinstance(data, dict):
         raise WaHubError(f"{path}: expected a YAML mapping")
     return data, path

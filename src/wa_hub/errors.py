@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
 
 
@@ -40,3 +42,25 @@ class MissingFilesError(UsageError):
         lines += [f"  - {path}  (get it from: {hint})" for path, hint in missing]
         super().__init__("\n".join(lines))
         self.missing = missing
+
+
+# What the machine says when it cannot take a command's output: the user can fix each (free space, fix
+# permissions, choose another path), so the CLI prints one line for them, never a traceback.
+_ENVIRONMENT_ERRNOS = {
+    errno.ENOSPC: "free some space, or write elsewhere, and run it again",
+    errno.EDQUOT: "free some space, or write elsewhere, and run it again",
+    errno.EACCES: "check the permissions, or write elsewhere",
+    errno.EPERM: "check the permissions, or write elsewhere",
+    errno.EROFS: "write elsewhere",
+    errno.ENAMETOOLONG: "choose a shorter path",
+}
+
+
+def environment_error(e: OSError) -> WaHubError | None:
+    """The one-line error for an OSError a user can act on (disk full, no permission, ...), else None."""
+    code = e.errno or 0
+    hint = _ENVIRONMENT_ERRNOS.get(code)
+    if hint is None:
+        return None
+    where = f"{e.filename}: " if e.filename else ""
+    return WaHubError(f"{where}{os.strerror(code)}; {hint}")

@@ -13,6 +13,7 @@ import shutil
 import tarfile
 import tempfile
 import urllib.error
+import urllib.parse
 import urllib.request
 import zipfile
 from dataclasses import dataclass, field
@@ -51,14 +52,33 @@ def _read_lock(raw_dir: Path) -> dict[str, dict[str, str]]:
     return dict(data)
 
 
+class Unreachable(WaHubError):
+    """The host of a download cannot be reached (offline, DNS, refused, timed out): later files from the
+    same host are not tried, so an offline fetch fails in seconds, not minutes of retries."""
+
+    def __init__(self, host: str, reason: str, what: str) -> None:
+        super().__init__(f"could not download {what}: {host} cannot be reached ({reason})")
+        self.host = host
+        self.reason = reason
+
+
+def _host(rf: RawFile) -> str:
+    return "huggingface.co" if rf.hub_repo else urllib.parse.urlsplit(rf.url or "").netloc
+
+
 def _download(url: str, dest: Path) -> None:
     """Stream `url` to `dest`; network errors become a WaHubError naming the URL."""
     try:
         with urllib.request.urlopen(url, timeout=TIMEOUT_S) as resp, open(dest, "wb") as f:
             shutil.copyfileobj(resp, f, 1 << 20)
-    except (urllib.error.URLError, OSError, ValueError) as e:
+    except urllib.error.HTTPError as e:
+        raise WaHubError(f"could not download {url}: HTTP {e.code} {e.reason}") from None
+    except (urllib.error.URLError, TimeoutError, ConnectionError) as e:
         reason = getattr(e, "reason", None) or e
-        raise WaHubError(f"could not download {url}: {reason}") from None
+        host = urllib.parse.urlsplit(url).netloc
+        raise Unreachable(host, str(reason), url) from None
+    except (OSError, ValueError) as e:
+        raise WaHubError(f"could not download {url}: {e}") from None
 
 
 def _extract(archive: Path, member: str, dest: Path) -> None:
@@ -82,6 +102,16 @@ def _extract(archive: Path, member: str, dest: Path) -> None:
 
 
 def _hub_download(repo: str, filename: str, dest: Path) -> None:
+    from huggingface_hub import HfApi
+    from huggingface_hub.errors import RepositoryNotFoundError
+
+    try:  # one quick request first: hf_hub_download retries an unreachable Hub for half a minute
+        HfApi().repo_info(repo, repo_type="dataset", timeout=TIMEOUT_S)
+    except RepositoryNotFoundError:
+        raise WaHubError(f"could not download {filename}: no Hub dataset {repo}") from None
+    except Exception as e:  # offline mode, DNS, a proxy: huggingface_hub raises many kinds
+        why = f"{type(e).__name__}: {str(e).splitlines()[0]}" if str(e) else type(e).__name__
+        raise Unreachable("huggingface.co", why, f"{filename} from the Hub dataset {repo}") from None
     try:
         from huggingface_hub import hf_hub_download
 
@@ -133,6 +163,7 @@ def fetch_sources(
     report = FetchReport()
     failures: list[str] = []
     archives: dict[str, Path] = {}
+    unreachable: dict[str, str] = {}  # host -> why it cannot be reached
     todo = [(s, rf) for s in sources if not s.manual for rf in s.files if rf.downloadable]
     for s in sources:
         if s.manual and not all(p.is_file() for p in s.paths(raw)):
@@ -152,6 +183,10 @@ def fetch_sources(
                     digest = _verify(dest, rf, lock.get(key, {}).get("sha256"))
                     report.present.append(key)
                 else:
+                    if _host(rf) in unreachable:
+                        raise WaHubError(
+                            f"not tried: {_host(rf)} cannot be reached ({unreachable[_host(rf)]})"
+                        )
                     _fetch_file(rf, dest, archives, Path(scratch))
                     report.fetched.append(key)
                     digest = _verify(dest, rf, None if force else lock.get(key, {}).get("sha256"))
@@ -159,6 +194,8 @@ def fetch_sources(
                 if force:
                     lock[key] = {"sha256": digest, "from": rf.origin}
             except WaHubError as e:
+                if isinstance(e, Unreachable):
+                    unreachable.setdefault(e.host, e.reason)
                 how = s.url if not rf.origin else f"download {rf.origin} by hand to {dest}"
                 failures.append(f"{s.key} ({key}): {e}\n      to do it manually: {how}")
             bar.advance(step)

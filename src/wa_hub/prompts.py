@@ -6,6 +6,8 @@ Stanford Alpaca's, with a newline after `### Response:` so the response starts o
 
 from __future__ import annotations
 
+from wa_hub.errors import UsageError
+
 TASKS: tuple[str, ...] = (
     "grammaticality",
     "fluency",
@@ -44,7 +46,7 @@ def task_prompt(task: str) -> str:
     try:
         return TASK_PROMPTS[task]
     except KeyError:
-        raise ValueError(f"unknown task {task!r}; expected one of {', '.join(TASKS)}") from None
+        raise UsageError(f"unknown task {task!r}; expected one of {', '.join(TASKS)}") from None
 
 
 def format_prompt(instruction: str, input: str = "") -> str:

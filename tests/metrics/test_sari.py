@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from wa_hub.errors import WaHubError
+from wa_hub.errors import UsageError, WaHubError
 from wa_hub.fileio import read_lines
 from wa_hub.metrics import sari
 from wa_hub.metrics._common import transpose
@@ -70,5 +70,5 @@ def test_bad_inputs_are_clear_errors() -> None:
         sari(["a"], [["a"]], ["a", "b"])
     with pytest.raises(WaHubError, match="sources: 2, references: 1"):
         sari(["a", "b"], [["a"]], ["a", "b"])
-    with pytest.raises(ValueError, match="deletion"):
+    with pytest.raises(UsageError, match="deletion"):
         sari(["a"], [["a"]], ["a"], deletion="recall")  # type: ignore[arg-type]

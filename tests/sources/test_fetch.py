@@ -133,3 +133,34 @@ def test_cli_fetch_reports_manual_sources(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["sources", "fetch", "nope", "--raw-dir", str(tmp_path)])
     assert res.exit_code == 2
     assert "unknown raw source 'nope'" in res.output
+
+
+def test_offline_fetch_tries_each_host_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Offline: the first failure to reach a host stops every later download from it (no minutes of
+    retries); each file is still listed with what to download by hand."""
+    import urllib.request
+
+    from wa_hub import fetch
+
+    calls: list[str] = []
+    real = urllib.request.urlopen
+
+    def counted(url: str, *args: object, **kwargs: object) -> object:
+        calls.append(url)
+        return real(url, *args, **kwargs)  # type: ignore[arg-type]
+
+    def no_hub_download(*args: object, **kwargs: object) -> None:
+        raise AssertionError("hf_hub_download retries an unreachable Hub; it must not be reached")
+
+    monkeypatch.setattr(fetch.urllib.request, "urlopen", counted)
+    monkeypatch.setattr("huggingface_hub.hf_hub_download", no_hub_download)
+    base = "http://127.0.0.1:9"  # nobody listens: refused, like a host that cannot be reached
+    names = ["test.src", "test.ref0", "test.ref1"]
+    src = _source(base, [RawFile(n, url=f"{base}/{n}") for n in names], id="jfleg")
+    hub = get_source("iterater_human_sent", "test")  # HF_HUB_OFFLINE is set for the tests
+    with pytest.raises(WaHubError) as e:
+        fetch_sources(tmp_path / "raw", [src, hub])
+    assert calls == [f"{base}/test.src"]
+    msg = str(e.value)
+    assert all(f"{base}/{n}" in msg for n in names) and "127.0.0.1:9 cannot be reached" in msg
+    assert "not tried: 127.0.0.1:9 cannot be reached" in msg and "wanyu/IteraTeR_human_sent" in msg

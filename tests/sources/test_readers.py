@@ -114,3 +114,33 @@ def test_stsb_csv_quoting_and_errors(tmp_path: Path) -> None:
     p.write_text("a,b,5.0\na,b,high\n")
     with pytest.raises(MalformedInputError, match=r"stsb-en-test\.csv:2: expected 3 CSV fields"):
         read_stsb(p)
+
+
+@pytest.mark.parametrize("score", ["inf", "-7", "nan", "5.01", "-0.5", "1e400"])
+def test_stsb_score_outside_0_to_5_is_an_error_not_kept_or_dropped(tmp_path: Path, score: str) -> None:
+    p = tmp_path / "stsb-en-test.csv"
+    p.write_text(f"a,b,5.0\nc,d,{score}\ne,f,0\n")
+    with pytest.raises(MalformedInputError, match=r"stsb-en-test\.csv:2: expected .*a number from 0 to 5"):
+        read_stsb(p)
+
+
+def test_stsb_unterminated_quote_is_reported_where_it_opens(tmp_path: Path) -> None:
+    p = tmp_path / "stsb-en-test.csv"
+    p.write_text('a,b,5.0\nc,d,4\n"e,f,3\ng,h,2\ni,j,1\n')
+    with pytest.raises(
+        MalformedInputError, match=r"stsb-en-test\.csv:3: .*a quote opened here is never closed"
+    ):
+        read_stsb(p)
+
+
+def test_a_byte_order_mark_is_no_part_of_the_first_line(tmp_path: Path) -> None:
+    src, ref = tmp_path / "test.src", tmp_path / "test.ref0"
+    src.write_bytes(b"\xef\xbb\xbfFirst line .\nSecond .\n")
+    ref.write_bytes(b"First line .\nSecond .\n")
+    assert read_parallel(src, [ref]) == [("First line .", ["First line ."]), ("Second .", ["Second ."])]
+    csv = tmp_path / "stsb-en-test.csv"
+    csv.write_bytes(b"\xef\xbb\xbfa,b,5.0\n")
+    assert read_stsb(csv)[0].sentence1 == "a"
+    wnc = tmp_path / "biased.word.test"
+    wnc.write_bytes(b"\xef\xbb\xbf" + "\t".join(["1", "a", "b", "c", "d", "e", "f"]).encode() + b"\n")
+    assert read_wnc(wnc)[0].rev_id == "1"

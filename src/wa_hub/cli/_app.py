@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -11,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 from rich.console import Console
 
 from wa_hub import __version__
-from wa_hub.errors import UsageError, WaHubError
+from wa_hub.errors import UsageError, WaHubError, environment_error
 
 app = typer.Typer(
     name="wa-hub",
@@ -20,8 +21,20 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-console = Console()
-err_console = Console(stderr=True)
+OFF_TTY_WIDTH = 200  # output piped to a file, a pager or a CI log: wide enough for paths and URLs
+
+
+def _console(stderr: bool = False) -> Console:
+    """The terminal's width, or 200 columns off a terminal (rich would take 80 and break every longer line);
+    `COLUMNS` wins when set. Messages print with `soft_wrap=True`: never broken, whatever their length."""
+    out = Console(stderr=stderr)
+    if not out.is_terminal and "COLUMNS" not in os.environ:
+        out.width = OFF_TTY_WIDTH
+    return out
+
+
+console = _console()
+err_console = _console(stderr=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
 M = TypeVar("M", bound=BaseModel)
@@ -37,6 +50,12 @@ def from_options(settings: type[M], /, **values: Any) -> M:
         raise UsageError(f"{option}: {err['msg']} (got {err.get('input')!r})") from None
 
 
+def _print_error(e: WaHubError) -> None:
+    """`error: MESSAGE` on stderr, never wrapped: the message is plain text (paths may hold `[...]`)."""
+    err_console.print("[bold red]error:[/bold red] ", end="")
+    err_console.print(str(e), highlight=False, markup=False, emoji=False, soft_wrap=True)
+
+
 def user_errors(fn: F) -> F:
     """Print a WaHubError's message (no traceback) and exit with its code."""
 
@@ -45,10 +64,14 @@ def user_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except WaHubError as e:
-            err_console.print("[bold red]error:[/bold red] ", end="")
-            # The message is plain text: no rich markup or emoji codes (paths may hold `[...]`).
-            err_console.print(str(e), highlight=False, markup=False, emoji=False, soft_wrap=True)
+            _print_error(e)
             raise typer.Exit(e.exit_code) from None
+        except OSError as e:  # disk full, no permission: one line too (errors.environment_error)
+            err = environment_error(e)
+            if err is None:
+                raise
+            _print_error(err)
+            raise typer.Exit(err.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
 

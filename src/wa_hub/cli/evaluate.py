@@ -96,7 +96,7 @@ def evaluate_cmd(
     if results is None:  # not the main process
         return
     typer.echo(render_table([results], fmt="table"), nl=False)
-    console.print(f"wrote {out}", highlight=False)
+    console.print(f"wrote {out}", highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command("report")
@@ -150,4 +150,4 @@ def report_cmd(
         if not loaded and not with_paper:
             raise UsageError("--plot needs results.json files or --with-paper")
         plot_table(loaded, plot, names=row_names, with_paper=with_paper)
-        err_console.print(f"wrote {plot}", highlight=False)
+        err_console.print(f"wrote {plot}", highlight=False, markup=False, soft_wrap=True)

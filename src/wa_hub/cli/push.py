@@ -99,4 +99,9 @@ def push_cmd(
         highlight=False,
         soft_wrap=True,
     )
-    console.print(f'  pin it with revision="{out["tag"]}"  ·  {out["url"]}', highlight=False, soft_wrap=True)
+    console.print(
+        f'  pin it with revision="{out["tag"]}"  ·  {out["url"]}',
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from wa_hub.cli._app import app, console, user_errors
 
@@ -49,7 +50,7 @@ def train_cmd(
     out = output_dir or default_output_dir(rec)
     plan = plan_launch(rec, num_gpus)
     if dry_run:
-        console.print(f"[bold]recipe[/bold] {path} (resolved)", highlight=False)
+        console.print(f"[bold]recipe[/bold] {escape(str(path))} (resolved)", highlight=False, soft_wrap=True)
         console.print(yaml.safe_dump(rec.resolved(), sort_keys=False).rstrip(), highlight=False, markup=False)
         t = rec.training
         console.print(
@@ -71,7 +72,8 @@ def train_cmd(
 
     run = train(path, output_dir=out, overrides=set_, resume=resume, overwrite=overwrite, num_gpus=num_gpus)
     if not in_launched_process():
-        console.print(f"[green]trained[/green] {run}  (load it with wa_hub.models.load_model({str(run)!r}))")
+        how = f"load it with wa_hub.models.load_model({str(run)!r})"
+        console.print(f"[green]trained[/green] {escape(f'{run}  ({how})')}", soft_wrap=True)
 
 
 @app.command("merge")
@@ -88,4 +90,4 @@ def merge_cmd(
 
     target = out or run_dir.with_name(run_dir.name + "-merged")
     merged = merge_run(run_dir, target, overwrite=overwrite)
-    console.print(f"[green]merged[/green] {merged}")
+    console.print(f"[green]merged[/green] {escape(str(merged))}", soft_wrap=True)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from wa_hub.errors import MalformedInputError, UsageError
+from wa_hub.locate import locate
 from wa_hub.schema import BenchManifest, BenchRow, load_manifest, parse_obj
 from wa_hub.study import BENCH_BY_CONFIG, BENCH_SETS
 
@@ -37,15 +38,11 @@ def is_local(bench: str) -> bool:
     return Path(bench).exists()
 
 
-def check_bench(bench: str) -> None:
-    """Fail before any model is loaded when --bench is a path that does not exist (not a Hub id)."""
-    if not is_local(bench) and (bench.startswith(("/", ".", "~")) or bench.count("/") > 1):
-        raise UsageError(
-            f"--bench {bench}: no such folder; expected a `wa-hub build-bench` folder "
-            "or a Hub dataset id ORG/NAME"
-        )
-    if is_local(bench):
-        local_manifest(Path(bench))
+def check_bench(bench: str, revision: str | None = None) -> None:
+    """Fail before any model is loaded when --bench is neither a benchmark folder nor a Hub dataset."""
+    folder = locate(bench, f"--bench {bench}", "dataset", revision)
+    if folder is not None:
+        local_manifest(folder)
 
 
 def local_manifest(folder: Path) -> BenchManifest:

@@ -26,8 +26,9 @@ from wa_hub.evaluate import bench as bench_mod
 from wa_hub.evaluate import predictions as pred_mod
 from wa_hub.evaluate.generation import decoding_settings, generate_responses
 from wa_hub.evaluate.scoring import debug_predictions, score_set
+from wa_hub.fileio import check_parents
 from wa_hub.metrics import get_metric
-from wa_hub.models import LoadedModel, load_model, read_run
+from wa_hub.models import LoadedModel, check_source, load_model, read_run
 from wa_hub.prompts import format_prompt
 from wa_hub.schema import (
     BenchInfo,
@@ -116,15 +117,13 @@ class Evaluation:
     """One evaluation of one model on one benchmark, run step by step by `evaluate`."""
 
     def __init__(self, settings: EvalSettings, loaded: LoadedModel | None = None) -> None:
+        self.settings = settings
+        self.configs = bench_mod.parse_sets(settings.sets)
+        self.out = Path(settings.out)
+        self._check_inputs(loaded)
         from accelerate import PartialState
         from transformers import set_seed
 
-        self.settings = settings
-        self.configs = bench_mod.parse_sets(settings.sets)
-        bench_mod.check_bench(settings.bench)
-        self.out = Path(settings.out)
-        if self.out.is_dir():
-            raise UsageError(f"--out {self.out} is a directory; expected the path of a results.json file")
         self.pred_dir = self.out.parent / "predictions"
         self.state = PartialState()
         set_seed(settings.seed + self.state.process_index)
@@ -142,6 +141,18 @@ class Evaluation:
             if self.state.device.type != "cpu":
                 self.loaded.model.to(self.state.device)
         self.model_info = self._model_info()
+
+    def _check_inputs(self, loaded: LoadedModel | None) -> None:
+        """Every input exists (local, or on the Hub) and --out can be written, before any work."""
+        s = self.settings
+        if self.out.is_dir():
+            raise UsageError(f"--out {self.out} is a directory; expected the path of a results.json file")
+        check_parents(self.out)
+        bench_mod.check_bench(s.bench, s.revision)
+        if s.predictions_from is None and loaded is None:
+            check_source(s.model, "model", s.model_revision)
+            if s.adapter is not None:
+                check_source(s.adapter, "--adapter", s.adapter_revision)
 
     @property
     def is_main(self) -> bool:

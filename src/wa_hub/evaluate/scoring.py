@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from wa_hub import metrics
-from wa_hub.errors import UsageError
+from wa_hub.errors import UsageError, WaHubError
 from wa_hub.m2 import apply_edits, parse_block
 from wa_hub.schema import MetricResult
 
@@ -24,7 +24,9 @@ def score_set(
 ) -> MetricResult:
     """Score `predictions` (one per row, in row order) with the set's metric, tokenized by `tokenize`."""
     if len(rows) != len(predictions):
-        raise ValueError(f"{len(rows)} rows but {len(predictions)} predictions")
+        raise WaHubError(
+            f"{len(rows)} rows but {len(predictions)} predictions; one prediction per row is expected"
+        )
     return metrics.score(
         metric,
         sources=[r["input"] for r in rows],

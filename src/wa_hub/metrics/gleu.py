@@ -34,6 +34,7 @@ from typing import Literal, overload
 import numpy as np
 from numpy.typing import ArrayLike
 
+from wa_hub.errors import UsageError
 from wa_hub.metrics._common import check_references, check_same_length
 from wa_hub.metrics.stats import SentenceStats, as_weights
 from wa_hub.schema import MetricResult
@@ -96,9 +97,9 @@ def sentence_stats(
     check_same_length("gleu", {"sources": len(sources), "hypotheses": len(hypotheses)})
     check_references(references, len(sources))
     if iterations < 1:
-        raise ValueError("iterations must be >= 1")
+        raise UsageError(f"gleu: iterations must be >= 1, got {iterations}")
     if sampling not in ("python2", "python3"):
-        raise ValueError(f"sampling must be 'python2' or 'python3', got {sampling!r}")
+        raise UsageError(f"gleu: sampling must be 'python2' or 'python3', got {sampling!r}")
     rows: list[list[int]] = []
     for src, refs, hyp in zip(sources, references, hypotheses, strict=True):
         s, h = src.split(), hyp.split()

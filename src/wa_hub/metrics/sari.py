@@ -26,6 +26,7 @@ from typing import Literal, overload
 import numpy as np
 from numpy.typing import ArrayLike
 
+from wa_hub.errors import UsageError
 from wa_hub.metrics._common import check_references, check_same_length
 from wa_hub.metrics.stats import SentenceStats, as_weights
 from wa_hub.schema import MetricResult
@@ -47,7 +48,7 @@ def _tokenizer(name: str) -> Callable[[str], str]:
         return TokenizerV14International()
     if name == "none":
         return lambda s: s
-    raise ValueError(f"tokenizer must be '13a', 'intl' or 'none', got {name!r}")
+    raise UsageError(f"sari: tokenizer must be '13a', 'intl' or 'none', got {name!r}")
 
 
 def normalize(sentence: str, lowercase: bool = True, tokenizer: Tokenizer = "13a") -> str:
@@ -119,7 +120,7 @@ def sentence_stats(
     check_same_length("sari", {"sources": len(sources), "hypotheses": len(hypotheses)})
     check_references(references, len(sources))
     if deletion not in ("f1", "precision"):
-        raise ValueError(f"deletion must be 'f1' or 'precision', got {deletion!r}")
+        raise UsageError(f"sari: deletion must be 'f1' or 'precision', got {deletion!r}")
 
     def norm(s: str) -> str:
         return normalize(s, lowercase, tokenizer)

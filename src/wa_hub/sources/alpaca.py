@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wa_hub.errors import MalformedInputError
+from wa_hub.fileio import read_text
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ def _line_of(text: str, pos: int) -> int:
 
 def read_alpaca(path: str | Path) -> list[AlpacaRecord]:
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
+    text = read_text(path)
     expected = 'a JSON list of objects with string fields "instruction", "input" and "output"'
     try:
         data = json.loads(text)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wa_hub.errors import MalformedInputError
+from wa_hub.fileio import read_text
 
 
 @dataclass(frozen=True)
@@ -33,20 +34,19 @@ def read_iterater(path: str | Path) -> list[Revision]:
     path = Path(path)
     out: list[Revision] = []
     expected = 'a JSON object with string fields "before_sent", "after_sent" and "labels"'
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError:
-                raise MalformedInputError(path, n, expected, line.strip()) from None
-            if not isinstance(obj, dict):
-                raise MalformedInputError(path, n, expected, line.strip())
-            before, after, label = obj.get("before_sent"), obj.get("after_sent"), _label(obj.get("labels"))
-            if not isinstance(before, str) or not isinstance(after, str) or label is None:
-                raise MalformedInputError(path, n, expected, line.strip())
-            out.append(Revision(n - 1, before, after, label))
+    for n, line in enumerate(read_text(path).split("\n"), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError:
+            raise MalformedInputError(path, n, expected, line.strip()) from None
+        if not isinstance(obj, dict):
+            raise MalformedInputError(path, n, expected, line.strip())
+        before, after, label = obj.get("before_sent"), obj.get("after_sent"), _label(obj.get("labels"))
+        if not isinstance(before, str) or not isinstance(after, str) or label is None:
+            raise MalformedInputError(path, n, expected, line.strip())
+        out.append(Revision(n - 1, before, after, label))
     return out
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wa_hub.errors import MalformedInputError
+from wa_hub.fileio import read_lines
 
 
 @dataclass(frozen=True)
@@ -21,19 +22,17 @@ class WncPair:
 def read_wnc(path: str | Path) -> list[WncPair]:
     path = Path(path)
     out: list[WncPair] = []
-    with open(path, encoding="utf-8", newline="") as f:
-        for n, line in enumerate(f, 1):
-            line = line.rstrip("\r\n")
-            if not line.strip():
-                continue
-            cols = line.split("\t")
-            if len(cols) != 7:
-                raise MalformedInputError(
-                    path,
-                    n,
-                    "7 tab-separated columns (id, src_tok, tgt_tok, src_raw, tgt_raw, src_POS_tags, "
-                    "tgt_parse_tags)",
-                    f"{len(cols)} column(s): {line}",
-                )
-            out.append(WncPair(len(out), cols[0], cols[3], cols[4]))
+    for n, line in enumerate(read_lines(path), 1):
+        if not line.strip():
+            continue
+        cols = line.split("\t")
+        if len(cols) != 7:
+            raise MalformedInputError(
+                path,
+                n,
+                "7 tab-separated columns (id, src_tok, tgt_tok, src_raw, tgt_raw, src_POS_tags, "
+                "tgt_parse_tags)",
+                f"{len(cols)} column(s): {line}",
+            )
+        out.append(WncPair(len(out), cols[0], cols[3], cols[4]))
     return out

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from wa_hub.errors import MalformedInputError, UsageError
+from wa_hub.locate import locate
 from wa_hub.prompts import format_prompt
 from wa_hub.train.recipe import DataSpec
 
@@ -88,6 +89,13 @@ def local_data_files(folder: Path, config: str | None, split: str) -> list[Path]
     return sorted(found)
 
 
+def check_data(spec: DataSpec) -> None:
+    """The training data is a local path or a Hub dataset: one line now if neither (wa_hub.locate)."""
+    if not Path(spec.path).expanduser().exists():
+        how = "build it with `wa-hub build-data` or pass --set data.path=FOLDER_OR_HUB_ID"
+        locate(spec.path, f"data.path {spec.path}", "dataset", spec.revision, hint=how)
+
+
 def load_rows(spec: DataSpec) -> tuple[Any, dict[str, Any]]:
     """The raw training rows and the dataset's identity for run.json (id + revision or fingerprint).
 
@@ -96,6 +104,7 @@ def load_rows(spec: DataSpec) -> tuple[Any, dict[str, Any]]:
     """
     from datasets import load_dataset
 
+    check_data(spec)
     local = Path(spec.path).expanduser()
     is_local = local.exists()
     if is_local and not local.is_dir():

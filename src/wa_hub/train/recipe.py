@@ -8,6 +8,8 @@ a default.
 from __future__ import annotations
 
 import copy
+import importlib
+import importlib.util
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -16,10 +18,23 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from wa_hub.errors import MalformedInputError, UsageError
+from wa_hub.fileio import read_yaml
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Unknown keys are errors, and so are inf and nan (`learning_rate: .inf` would pass `gt=0`)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+def _known_to_transformers(value: str, what: str, module: str, enum: str) -> str:
+    """`value` is one of the names of a transformers enum (checked where transformers is installed)."""
+    if importlib.util.find_spec("transformers") is None:
+        return value
+    names = [m.value for m in getattr(importlib.import_module(module), enum)]
+    if value not in names:
+        raise ValueError(f"unknown {what} {value!r}; transformers knows {', '.join(names)}")
+    return value
 
 
 class ModelSpec(_Strict):
@@ -85,6 +100,16 @@ class TrainingSpec(_Strict):
     seed: int = 42
     report_to: list[Literal["tensorboard", "wandb"]] = Field(default_factory=_default_report_to)
     verify_saves: bool = True
+
+    @field_validator("lr_scheduler")
+    @classmethod
+    def _scheduler(cls, value: str) -> str:
+        return _known_to_transformers(value, "lr_scheduler", "transformers.trainer_utils", "SchedulerType")
+
+    @field_validator("optim")
+    @classmethod
+    def _optimizer(cls, value: str) -> str:
+        return _known_to_transformers(value, "optim", "transformers.training_args", "OptimizerNames")
 
     @model_validator(mode="after")
     def _one_precision(self) -> TrainingSpec:
@@ -207,18 +232,15 @@ def _explain(e: ValidationError, where: str) -> str:
         elif err["type"] == "missing":
             lines.append(f"  - missing key {loc!r}")
         else:
-            lines.append(f"  - {loc or '(recipe)'}: {err['msg']} (got {err.get('input')!r})")
+            msg = err["msg"].removeprefix("Value error, ")
+            lines.append(f"  - {loc or '(recipe)'}: {msg} (got {err.get('input')!r})")
     return "\n".join(lines)
 
 
 def load_recipe(name_or_path: str | Path, overrides: list[str] | None = None) -> tuple[Recipe, Path]:
     """Read, override and validate a recipe; returns it with the file it came from."""
     path = find_recipe(str(name_or_path))
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        raise MalformedInputError(path, mark.line + 1 if mark else None, "valid YAML", str(e)) from None
+    raw = read_yaml(path, "a recipe")
     if not isinstance(raw, dict):
         raise MalformedInputError(path, 1, "a YAML mapping (name, method, model, data, ...)")
     raw.setdefault("name", path.stem)

@@ -283,12 +283,14 @@ def _train_in_process(
     from transformers import AutoTokenizer, Trainer, set_seed
     from transformers.integrations import TensorBoardCallback
 
-    from wa_hub.models import resolve_source
-    from wa_hub.train.data import SFTCollator, load_rows, prepare_tokenizer, tokenize_dataset
+    from wa_hub.models import check_source, resolve_source
+    from wa_hub.train.data import SFTCollator, check_data, load_rows, prepare_tokenizer, tokenize_dataset
 
     started = time.time()
     rank0 = int(os.environ.get("RANK", "0")) == 0
     point = _check_output_dir(out, resume, overwrite)
+    check_source(rec.model.source, "model", rec.model.revision)  # before from_pretrained retries for a typo
+    check_data(rec.data)
     resume_from = point[0] if point else None
     if overwrite and resume_from is None and out.exists() and rank0:
         shutil.rmtree(out)  # only reached when the user asked to start over
