@@ -14,7 +14,8 @@ parses the front matter back: what is written is exactly what `DatasetCard.load`
 
 A dataset card is a pure function of the folder's `manifest.json` and the repo it is published as:
 `render_dataset_card(manifest)` at build time (its snippets load the local folder), and
-`render_dataset_card(manifest, repo)` at push time (its snippets load `repo` at the version's tag).
+`render_dataset_card(manifest, repo)` at push time (its snippets load `repo` at the version's tag). So is
+a benchmark's `eval.yaml` (`eval_yaml`, the Hub's Benchmark declaration); `repo_files` gives both.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ LICENSE_NAME = "mixed-non-commercial"  # the sources' terms combined (cc-by-nc, 
 DATA_TAGS = ["writing-assistance", "instruction-tuning", "alpaca", "wa-hub"]
 BENCH_TAGS = ["writing-assistance", "grammatical-error-correction", "simplification", "wa-hub"]
 LOCAL_FOLDER = "path/to/this/folder"  # what snippets load before the folder has a repo
+EVALUATION_FRAMEWORK = "wa-hub"  # eval.yaml's `evaluation_framework`
 
 
 @cache
@@ -202,10 +204,49 @@ def render_dataset_card(manifest: schema.Manifest, repo: str | None = None) -> D
     )
 
 
+def eval_yaml(manifest: schema.BenchManifest) -> str:
+    """`eval.yaml`, the Hub's declaration of a Benchmark dataset: one task per set (id = config, split test).
+
+    Its `evaluation_framework` is wa-hub; results in model repos (`.eval_results/<set>.yaml`) name a task by
+    its id. See docs/publishing.md for the Hub's allow-list.
+    """
+    import yaml
+
+    from wa_hub.metrics import get_metric
+    from wa_hub.study import BENCH_SETS
+
+    sets = [bs for bs in BENCH_SETS if bs.config in manifest.counts]
+    scored = "; ".join(f"{bs.name} ({bs.task}, {get_metric(bs.metric).label})" for bs in sets)
+    spec = {
+        "name": manifest.pretty_name or manifest.name,
+        "description": (
+            "The test sets of the Writing-Alpaca study (Zhang et al. 2023, Multi-Task Instruction Tuning of "
+            f"LLaMA for Specific Scenarios, https://arxiv.org/abs/2305.13225): {scored}. Scores are 0-100, "
+            "higher is better; `wa-hub evaluate MODEL --bench THIS_REPO` generates and scores every set."
+            + (
+                " A SAMPLE BUILD from wa-hub's sample raw files: not the real test sets."
+                if manifest.sample
+                else ""
+            )
+        ),
+        "evaluation_framework": EVALUATION_FRAMEWORK,
+        "tasks": [{"id": bs.config, "config": bs.config, "split": "test"} for bs in sets],
+    }
+    return yaml.safe_dump(spec, sort_keys=False, allow_unicode=True, width=110)
+
+
+def repo_files(manifest: schema.Manifest, repo: str | None = None) -> dict[str, str]:
+    """The files of a dataset folder made from its manifest alone: the card, and a benchmark's eval.yaml."""
+    files = {"README.md": str(render_dataset_card(manifest, repo))}
+    if isinstance(manifest, schema.BenchManifest):
+        files["eval.yaml"] = eval_yaml(manifest)
+    return files
+
+
 def write_dataset_card(folder: Path, repo: str | None = None) -> Path:
-    """Render `folder/README.md` from `folder/manifest.json` (the manifest as written is the only input)."""
+    """Render `folder/README.md` (and a benchmark's `eval.yaml`) from `folder/manifest.json` alone."""
     from wa_hub.fileio import atomic_write_text
 
-    card = render_dataset_card(schema.load_manifest(folder), repo)
-    atomic_write_text(folder / "README.md", str(card))
+    for name, text in repo_files(schema.load_manifest(folder), repo).items():
+        atomic_write_text(folder / name, text)
     return folder / "README.md"

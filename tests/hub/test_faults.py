@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pytest
 from fakehub import FakeHub, Request
-from hubtest import write_dataset_folder
 
 from wa_hub.hub import push
 
@@ -77,10 +76,9 @@ def leftovers(hub: Path, tmp: Path) -> list[str]:
     return found
 
 
-@pytest.fixture(scope="module")
-def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("versions")
-    return {v: write_dataset_folder(root / v, version=v) for v in ("1.0.0", "1.1.0", "1.2.0")}
+@pytest.fixture
+def folders(data_versions: dict[str, Path]) -> dict[str, Path]:
+    return data_versions
 
 
 @pytest.fixture

@@ -8,15 +8,20 @@ Real Hub (needs network and a write token; creates and deletes a private repo OR
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import uuid
 from pathlib import Path
 
 import pytest
+import yaml
 from fakehub import FakeHub
-from hubtest import FAKE_TOKEN
+from hubtest import BENCH_REPO, DATA_REPO, FAKE_TOKEN, REFS
 
+from wa_hub import schema
 from wa_hub.errors import UsageError, WaHubError
 from wa_hub.hub import push
+from wa_hub.study import BENCH_SETS
 
 REPO = "acme/writing-instruct"
 
@@ -30,11 +35,11 @@ def test_one_commit_with_every_file_then_the_tag(hub: FakeHub, dataset_folder: P
     ops = commits[0].body
     assert ops[0]["key"] == "header" and "1.0.0" in ops[0]["value"]["summary"]
     paths = {op["value"]["path"]: op["key"] for op in ops[1:]}
+    manifest = schema.load_manifest(dataset_folder)
     assert paths == {
         "README.md": "file",
         "manifest.json": "file",
-        "data/mixed/train-00000-of-00001.parquet": "lfsFile",
-        "data/writing/train-00000-of-00001.parquet": "lfsFile",
+        **{c.file: "lfsFile" for c in manifest.configs},
     }
     tags = hub.calls("POST", "/tag/")
     assert len(tags) == 1 and tags[0].body["tag"] == "v1.0.0"
@@ -75,12 +80,10 @@ def test_existing_version_is_refused_before_uploading(hub: FakeHub, dataset_fold
 
 
 def test_new_version_deletes_files_it_no_longer_has(
-    hub: FakeHub, dataset_folder: Path, tmp_path: Path
+    hub: FakeHub, dataset_folder: Path, data_versions: dict[str, Path], tmp_path: Path
 ) -> None:
-    from hubtest import write_dataset_folder
-
     push(dataset_folder, REPO)
-    v2 = write_dataset_folder(tmp_path / "v2", version="1.1.0")
+    v2 = Path(shutil.copytree(data_versions["1.1.0"], tmp_path / "v2"))
     (v2 / "data" / "writing" / "train-00000-of-00001.parquet").unlink()
     push(v2, REPO)
     assert "data/writing/train-00000-of-00001.parquet" not in hub.files_at("dataset", REPO, "v1.1.0")
@@ -90,17 +93,46 @@ def test_new_version_deletes_files_it_no_longer_has(
     assert last.body[0]["value"]["parentCommit"] == hub.repos[("dataset", REPO)].tags["v1.0.0"]
 
 
-def test_model_push_and_no_token_in_any_file(
-    hub: FakeHub, lora_run: Path, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+def test_data_bench_and_model_each_one_commit_then_the_tag_and_no_token_anywhere(
+    hub: FakeHub,
+    sample_data: Path,
+    sample_bench: Path,
+    lora_run: Path,
+    tmp_path: Path,
+    capfd: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    from huggingface_hub import ModelCard, parse_eval_result_entries
+
     caplog.set_level("DEBUG")
-    out = push(lora_run, "acme/tiny-writing-lora", version="1.0.0")
-    assert out["repo_type"] == "model"
-    files = hub.files_at("model", "acme/tiny-writing-lora", "v1.0.0")
-    assert {"adapter_model.safetensors", "README.md", ".eval_results/writing-bench.yaml"} <= set(files)
+    model = "acme/tiny-writing-lora"
+    for path, repo, kind in ((sample_data, DATA_REPO, "datasets"), (sample_bench, BENCH_REPO, "datasets"),
+                             (lora_run, model, "models")):  # fmt: skip
+        n = len(hub.requests)
+        out = push(path, repo, **(REFS if path == lora_run else {}))
+        later = hub.requests[n:]
+        commits = [i for i, r in enumerate(later) if r.method == "POST" and "/commit/" in r.path]
+        tags = [i for i, r in enumerate(later) if r.method == "POST" and "/tag/" in r.path]
+        assert len(commits) == 1 and len(tags) == 1 and commits[0] < tags[0], repo
+        assert later[tags[0]].path.endswith(f"/tag/{out['revision']}")
+        assert later[commits[0]].path.startswith(f"/api/{kind}/{repo}/commit/main")
+    bench = hub.files_at("dataset", BENCH_REPO, "v1.0.0")
+    tasks = [t["id"] for t in yaml.safe_load(bench["eval.yaml"])["tasks"]]
+    assert tasks == [s.config for s in BENCH_SETS]
+    bench_sha = hub.repos[("dataset", BENCH_REPO)].tags["v1.0.0"]
+    files = hub.files_at("model", model, "v1.0.0")
     assert files["adapter_model.safetensors"] == (lora_run / "adapter_model.safetensors").read_bytes()
-    for name, data in files.items():
-        assert FAKE_TOKEN.encode() not in data, name
+    for s in BENCH_SETS:
+        (entry,) = parse_eval_result_entries(yaml.safe_load(files[f".eval_results/{s.config}.yaml"]))
+        assert entry.dataset_revision == bench_sha and re.fullmatch(r"[0-9a-f]{40}", bench_sha)
+        assert entry.task_id in tasks and entry.dataset_id == BENCH_REPO
+        assert entry.source_url == f"{hub.url}/{model}/blob/v1.0.0/eval/results.json"
+    (tmp_path / "README.md").write_bytes(files["README.md"])
+    card = ModelCard.load(tmp_path / "README.md")
+    assert {r.dataset_revision for r in card.data.eval_results} == {bench_sha}
+    for repo_type, repo in (("dataset", DATA_REPO), ("dataset", BENCH_REPO), ("model", model)):
+        for name, data in hub.files_at(repo_type, repo, "v1.0.0").items():
+            assert FAKE_TOKEN.encode() not in data, name
     captured = capfd.readouterr()
     assert FAKE_TOKEN not in captured.out + captured.err + caplog.text
 

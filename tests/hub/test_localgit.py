@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-from hubtest import FAKE_TOKEN, write_dataset_folder
+from hubtest import FAKE_TOKEN
 from huggingface_hub import DatasetCard
 from typer.testing import CliRunner
 
@@ -41,8 +42,8 @@ def test_dataset_push_is_one_tagged_commit_in_the_olah_layout(dataset_folder: Pa
     assert git(repo, "symbolic-ref", "HEAD") == "refs/heads/main"
     assert git(repo, "rev-list", "--count", "main") == "1"
     tree = set(git(repo, "ls-tree", "-r", "--name-only", "v1.0.0").splitlines())
-    expected = {"README.md", "manifest.json", "data/mixed/train-00000-of-00001.parquet",
-                "data/writing/train-00000-of-00001.parquet"}  # fmt: skip
+    manifest = schema.load_manifest(dataset_folder)
+    expected = {"README.md", "manifest.json", *(c.file for c in manifest.configs)}
     assert expected <= tree
     assert tree - expected <= {".gitattributes"}
     card = git(repo, "show", "v1.0.0:README.md")
@@ -51,10 +52,10 @@ def test_dataset_push_is_one_tagged_commit_in_the_olah_layout(dataset_folder: Pa
     assert "path/to/this/folder" in (dataset_folder / "README.md").read_text()  # the local card, as built
     assert "path/to/this/folder" not in card and "ORG/" not in card
     # the pushed card is the manifest's card for this repo, and its front matter declares the same configs
-    manifest = schema.load_manifest(dataset_folder)
     assert card + "\n" == str(cards.render_dataset_card(manifest, REPO))
     (repo_card := tmp_path / "README.md").write_text(card + "\n")
-    assert [c["config_name"] for c in DatasetCard.load(repo_card).data.configs] == ["mixed", "writing"]
+    configs = [c["config_name"] for c in DatasetCard.load(repo_card).data.configs]
+    assert configs == [c.name for c in manifest.configs] and {"mixed", "writing"} <= set(configs)
     assert git(repo, "show", "v1.0.0:manifest.json") == (dataset_folder / "manifest.json").read_text().strip()
 
 
@@ -89,11 +90,12 @@ def test_existing_version_is_refused_and_repo_unchanged(dataset_folder: Path, tm
     assert refs(repo) == before
 
 
-def test_new_version_replaces_the_tree_and_keeps_the_old_tag(tmp_path: Path) -> None:
+def test_new_version_replaces_the_tree_and_keeps_the_old_tag(
+    data_versions: dict[str, Path], tmp_path: Path
+) -> None:
     hub = tmp_path / "hub"
-    v1 = write_dataset_folder(tmp_path / "v1", version="1.0.0")
-    first = push(v1, REPO, hub_dir=hub)
-    v2 = write_dataset_folder(tmp_path / "v2", version="1.1.0")
+    first = push(data_versions["1.0.0"], REPO, hub_dir=hub)
+    v2 = Path(shutil.copytree(data_versions["1.1.0"], tmp_path / "v2"))
     (v2 / "data" / "writing" / "train-00000-of-00001.parquet").unlink()
     (v2 / "data" / "writing").rmdir()
     second = push(v2, REPO, hub_dir=hub, version="1.1.0")
@@ -109,8 +111,10 @@ def test_new_version_replaces_the_tree_and_keeps_the_old_tag(tmp_path: Path) -> 
 
 
 def test_version_defaults_and_mismatch(tmp_path: Path) -> None:
+    from wa_hub.build import build_data
+
     hub = tmp_path / "hub"
-    folder = write_dataset_folder(tmp_path / "ds", version="2.0.0")
+    folder = build_data(None, tmp_path / "ds", sample=True, version="2.0.0")
     with pytest.raises(UsageError, match="built as version 2.0.0"):
         push(folder, REPO, hub_dir=hub, version="2.0.1")
     assert push(folder, REPO, hub_dir=hub)["tag"] == "v2.0.0"  # the manifest's version

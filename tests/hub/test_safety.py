@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from hubtest import FAKE_TOKEN, write_dataset_folder
+from hubtest import FAKE_TOKEN, REFS
 from typer.testing import CliRunner
 
 from wa_hub.cli import app
@@ -48,13 +48,13 @@ def repo_dir(hub: Path, repo: str = REPO, kind: str = "datasets") -> Path:
 
 
 def test_a_token_in_a_parquet_row_is_found_though_the_file_is_compressed(
-    data_copy: Path, tmp_path: Path
+    dataset_folder: Path, tmp_path: Path
 ) -> None:
-    path = set_value(data_copy, PARQUET, 3, "output", f"Sure, my key is {FAKE_TOKEN}.")
+    path = set_value(dataset_folder, PARQUET, 3, "output", f"Sure, my key is {FAKE_TOKEN}.")
     assert FAKE_TOKEN.encode() not in path.read_bytes()  # a scan of the bytes cannot see it
     hub = tmp_path / "hub"
     with pytest.raises(WaHubError, match=f"{PARQUET} contains a Hugging Face token") as e:
-        push(data_copy, REPO, hub_dir=hub)
+        push(dataset_folder, REPO, hub_dir=hub)
     assert FAKE_TOKEN not in str(e.value) and "\n" not in str(e.value)
     assert not repo_dir(hub).exists()
 
@@ -71,52 +71,54 @@ def test_the_token_in_use_is_found_in_a_list_column(sample_bench: Path, tmp_path
 # --- symbolic links -----------------------------------------------------------------------------------------
 
 
-def test_a_link_that_leaves_the_folder_is_refused_and_named(data_copy: Path, tmp_path: Path) -> None:
+def test_a_link_that_leaves_the_folder_is_refused_and_named(dataset_folder: Path, tmp_path: Path) -> None:
     outside = tmp_path / "private.txt"
     outside.write_text("not for publication")
-    (data_copy / "data" / "notes.txt").symlink_to(outside)
+    (dataset_folder / "data" / "notes.txt").symlink_to(outside)
     hub = tmp_path / "hub"
     with pytest.raises(UsageError, match=r"data/notes.txt is a symbolic link to .*private.txt, outside"):
-        push(data_copy, REPO, hub_dir=hub)
-    (data_copy / "data" / "notes.txt").unlink()
+        push(dataset_folder, REPO, hub_dir=hub)
+    (dataset_folder / "data" / "notes.txt").unlink()
     (tmp_path / "elsewhere").mkdir()
     (tmp_path / "elsewhere" / "x.parquet").write_bytes(b"PAR1")
-    (data_copy / "data" / "more").symlink_to(tmp_path / "elsewhere")  # a linked folder
+    (dataset_folder / "data" / "more").symlink_to(tmp_path / "elsewhere")  # a linked folder
     with pytest.raises(UsageError, match=r"data/more is a symbolic link to .*elsewhere, outside"):
-        push(data_copy, REPO, hub_dir=hub)
+        push(dataset_folder, REPO, hub_dir=hub)
     assert not repo_dir(hub).exists()
 
 
-def test_a_link_inside_the_folder_publishes_the_file_it_names(data_copy: Path, tmp_path: Path) -> None:
-    (data_copy / "NOTES.txt").write_text("how this build was checked\n")
-    (data_copy / "data" / "notes.txt").symlink_to("../NOTES.txt")
+def test_a_link_inside_the_folder_publishes_the_file_it_names(dataset_folder: Path, tmp_path: Path) -> None:
+    (dataset_folder / "NOTES.txt").write_text("how this build was checked\n")
+    (dataset_folder / "data" / "notes.txt").symlink_to("../NOTES.txt")
     hub = tmp_path / "hub"
-    push(data_copy, REPO, hub_dir=hub)
+    push(dataset_folder, REPO, hub_dir=hub)
     repo = repo_dir(hub)
     assert git(repo, "show", "v1.0.0:data/notes.txt") == "how this build was checked"
     entry = git(repo, "ls-tree", "v1.0.0", "data/notes.txt")
     assert entry.startswith("100644 blob")  # a file, not a link (120000)
 
 
-def test_a_run_dir_weight_linked_from_outside_is_refused(lora_run: Path, tmp_path: Path) -> None:
+def test_a_run_dir_weight_linked_from_outside_is_refused(
+    lora_run: Path, local_hub: Path, tmp_path: Path
+) -> None:
     weights = lora_run / "adapter_model.safetensors"
     elsewhere = tmp_path / "cache" / "adapter.safetensors"
     elsewhere.parent.mkdir()
     shutil.move(weights, elsewhere)
     weights.symlink_to(elsewhere)
     with pytest.raises(UsageError, match="adapter_model.safetensors is a symbolic link to"):
-        push(lora_run, "acme/tiny-writing-lora", hub_dir=tmp_path / "hub")
+        push(lora_run, "acme/tiny-writing-lora", hub_dir=local_hub, **REFS)
 
 
 # --- versions -----------------------------------------------------------------------------------------------
 
 
-def test_a_lower_version_never_moves_main_back(tmp_path: Path) -> None:
+def test_a_lower_version_never_moves_main_back(data_versions: dict[str, Path], tmp_path: Path) -> None:
     hub = tmp_path / "hub"
-    push(write_dataset_folder(tmp_path / "v1", version="1.0.0"), REPO, hub_dir=hub)
+    push(data_versions["1.0.0"], REPO, hub_dir=hub)
     repo = repo_dir(hub)
     before = git(repo, "show-ref")
-    older = write_dataset_folder(tmp_path / "v09", version="0.9.0")
+    older = data_versions["0.9.0"]
     with pytest.raises(UsageError, match=r"already has v1.0.0, higher than v0.9.0.*--allow-older"):
         push(older, REPO, hub_dir=hub)
     assert git(repo, "show-ref") == before
@@ -124,7 +126,7 @@ def test_a_lower_version_never_moves_main_back(tmp_path: Path) -> None:
     assert git(repo, "rev-parse", "v0.9.0^{commit}") == out["revision"]
     assert git(repo, "rev-parse", "main") == git(repo, "rev-parse", "v1.0.0^{commit}")  # main stays
     assert '"version": "1.0.0"' in (repo / "manifest.json").read_text()  # and so does the working tree
-    newer = push(write_dataset_folder(tmp_path / "v11", version="1.1.0"), REPO, hub_dir=hub)
+    newer = push(data_versions["1.1.0"], REPO, hub_dir=hub)
     assert git(repo, "rev-parse", "v1.1.0^{commit}^") == git(repo, "rev-parse", "v1.0.0^{commit}")
     assert git(repo, "rev-parse", "main") == newer["revision"]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -18,14 +19,27 @@ REPO_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]
 Files = Mapping[str, Path | bytes]
 
 
+@dataclass(frozen=True)
+class Revision:
+    """A revision of a repo as the hub resolves it: the commit sha and the files of that commit."""
+
+    sha: str
+    files: tuple[str, ...]
+
+
 class Backend(Protocol):
     """Where repos live. `repo_type` is `dataset` or `model` (huggingface_hub's names)."""
 
     name: str
     where: str  # for messages: the hub folder, or the endpoint
+    endpoint: str  # where clients read the repos (links in cards and eval results)
 
     def tags(self, repo: str, repo_type: str) -> list[str]:
         """The repo's tag names; empty when the repo does not exist yet."""
+        ...
+
+    def lookup(self, repo: str, repo_type: str, revision: str | None) -> Revision | None:
+        """`revision` (a tag, branch or sha; None: `main`) of `repo`, or None when either does not exist."""
         ...
 
     def publish(

@@ -10,6 +10,7 @@ newer format that feeds benchmark leaderboards. Inputs are the schema objects of
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,7 @@ from wa_hub.errors import UsageError
 from wa_hub.hub import backend
 from wa_hub.metrics import get_metric
 from wa_hub.prompts import PROMPT_INPUT, TASK_PROMPTS, format_prompt
-from wa_hub.study import BENCH_SETS
+from wa_hub.study import BENCH_SETS, BenchSet
 
 REVISION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")  # a tag, branch or commit sha
 
@@ -78,17 +79,59 @@ def base_license(base: schema.BaseModelRef) -> str:
     return "the base model's own licence (check its model card)"
 
 
-def bench_ref(result: schema.Results, override: str | None, source: str) -> tuple[str, str | None]:
-    """(benchmark repo id, revision) of a results.json, or a UsageError when it only names a local folder."""
+@dataclass(frozen=True)
+class BenchRef:
+    """The published benchmark a results.json was scored on: repo id, the revision given, its commit sha."""
+
+    repo: str
+    revision: str | None
+    sha: str | None = None  # resolved on the hub the push goes to
+
+
+def bench_ref(result: schema.Results, override: str | None, source: str) -> BenchRef:
+    """The benchmark of a results.json (or --bench-repo); a UsageError when it only names a local folder."""
     if override:
-        return split_ref(override, "--bench-repo")
+        return BenchRef(*split_ref(override, "--bench-repo"))
     if is_repo_id(result.bench.path_or_id):
-        return result.bench.path_or_id, result.bench.revision
+        return BenchRef(result.bench.path_or_id, result.bench.revision)
     raise UsageError(
         f"{source}: the benchmark was {result.bench.path_or_id!r}, a local folder, but a model card's "
         "results must name the published benchmark; pass --bench-repo ORG/NAME@vX.Y.Z (where that "
         "benchmark folder was pushed)"
     )
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One set's published score: the entry of the headline results.json that scored it, and where it is."""
+
+    set: BenchSet
+    entry: schema.SetResult
+    result: schema.Results
+    bench: BenchRef
+    source_url: str  # the results.json in the model repo
+
+
+def is_partial(result: schema.Results, config: str) -> bool:
+    """A set scored on part of its rows (`evaluate --limit`): not a score of the set."""
+    entry = result.sets[config]
+    return entry.n < entry.rows if entry.rows is not None else result.limit is not None
+
+
+def headlines(
+    results: list[schema.Results], benches: list[BenchRef], source_urls: list[str]
+) -> list[Headline]:
+    """One score per set, in the study's order: from the greedy results when they scored the whole set (the
+    study's decoding), else from the first results file that did. A leaderboard lists each task once, and
+    only scores of whole sets (a `--limit` run's are in the card's table, not here)."""
+    order = sorted(range(len(results)), key=lambda i: results[i].decoding.name != "greedy")
+    out = []
+    for s in BENCH_SETS:
+        whole = [i for i in order if s.config in results[i].sets and not is_partial(results[i], s.config)]
+        if whole:
+            i = whole[0]
+            out.append(Headline(s, results[i].sets[s.config], results[i], benches[i], source_urls[i]))
+    return out
 
 
 def _scored(result: schema.Results) -> list[tuple[Any, schema.SetResult]]:
@@ -101,71 +144,82 @@ def _f_label(entry: schema.MetricResult) -> str:
     return f"F{entry.beta:g}"
 
 
-def eval_results(results: list[schema.Results], benches: list[tuple[str, str | None]]) -> list[EvalResult]:
-    """`EvalResult`s (model-index) for every scored set: the headline score, plus P/R for F-score metrics."""
+def _notes(h: Headline) -> str:
+    """What the number is and how it was made: metric, decoding, tokenization, the wa-hub that scored it."""
+    spec = get_metric(h.entry.metric)
+    what = f"{spec.label} {_f_label(h.entry)}" if h.entry.f_beta is not None else spec.label
+    how = f"decoding: {h.result.decoding.name}"
+    how += f"; tokenize: {h.entry.tokenize}" if spec.tokenized else ""
+    return f"{what}; {how}; wa-hub {h.result.wa_hub_version}"
+
+
+def eval_results(rows: list[Headline]) -> list[EvalResult]:
+    """`EvalResult`s (model-index, the legacy format): each headline score, plus P/R for F-score metrics."""
     from huggingface_hub import EvalResult
 
     out = []
-    many = len(results) > 1
-    for result, (bench_id, bench_rev) in zip(results, benches, strict=True):
-        suffix = f" ({result.decoding.name})" if many else ""
-        for s, entry in _scored(result):
-            label = get_metric(entry.metric).label
-            if entry.f_beta is not None:
-                f = _f_label(entry)
-                metrics = [(f.lower(), f"{label} {f}", entry.f_beta)]
-                parts = (("precision", entry.precision), ("recall", entry.recall))
-                metrics += [(k, f"{label} {k}", v) for k, v in parts if v is not None]
-            else:
-                metrics = [(entry.metric, label, entry.score)]
-            for mtype, mname, value in metrics:
-                out.append(
-                    EvalResult(
-                        task_type="text-generation",
-                        task_name=s.task.capitalize(),
-                        dataset_type=bench_id,
-                        dataset_name=s.name,
-                        dataset_config=s.config,
-                        dataset_split="test",
-                        dataset_revision=bench_rev,
-                        metric_type=mtype,
-                        metric_name=mname + suffix,
-                        metric_value=float(value),
-                    )
+    for h in rows:
+        entry, label = h.entry, get_metric(h.entry.metric).label
+        if entry.f_beta is not None:
+            f = _f_label(entry)
+            metrics = [(f.lower(), f"{label} {f}", entry.f_beta)]
+            parts = (("precision", entry.precision), ("recall", entry.recall))
+            metrics += [(k, f"{label} {k}", v) for k, v in parts if v is not None]
+        else:
+            metrics = [(entry.metric, label, entry.score)]
+        for mtype, mname, value in metrics:
+            out.append(
+                EvalResult(
+                    task_type="text-generation",
+                    task_name=h.set.task.capitalize(),
+                    dataset_type=h.bench.repo,
+                    dataset_name=h.set.name,
+                    dataset_config=h.set.config,
+                    dataset_split="test",
+                    dataset_revision=h.bench.sha,
+                    metric_type=mtype,
+                    metric_name=mname,
+                    metric_value=float(value),
+                    source_name="wa-hub results.json",
+                    source_url=h.source_url,
                 )
+            )
     return out
 
 
-def eval_results_files(
-    results: list[schema.Results], benches: list[tuple[str, str | None]]
-) -> dict[str, bytes]:
-    """`.eval_results/<benchmark>[-<decoding>].yaml`: one entry per scored set (task_id = its config)."""
+def eval_results_files(rows: list[Headline]) -> dict[str, bytes]:
+    """`.eval_results/<set>.yaml`, the Hub's format: one entry each, the benchmark repo at its commit sha,
+    task_id = the set's config (a task of the benchmark's eval.yaml), the results file as its source."""
     from huggingface_hub import EvalResultEntry, eval_result_entries_to_yaml
 
     files: dict[str, bytes] = {}
-    for result, (bench_id, bench_rev) in zip(results, benches, strict=True):
-        decoding = result.decoding.name
-        entries = []
-        for s, entry in _scored(result):
-            spec = get_metric(entry.metric)
-            what = f"{spec.label} {_f_label(entry)}" if entry.f_beta is not None else spec.label
-            how = f"decoding: {decoding}" + (f"; tokenize: {entry.tokenize}" if spec.tokenized else "")
-            entries.append(
-                EvalResultEntry(
-                    dataset_id=bench_id,
-                    task_id=s.config,
-                    value=float(entry.score),
-                    dataset_revision=bench_rev,
-                    date=result.created,
-                    notes=f"{what}; {how}",
-                )
-            )
-        if not entries:
-            continue
-        name = bench_id.split("/")[-1] + ("" if len(results) == 1 else f"-{decoding}")
-        text = yaml.safe_dump(eval_result_entries_to_yaml(entries), sort_keys=False, allow_unicode=True)
-        files[f".eval_results/{name}.yaml"] = text.encode()
+    for h in rows:
+        entry = EvalResultEntry(
+            dataset_id=h.bench.repo,
+            task_id=h.set.config,
+            value=float(h.entry.score),
+            dataset_revision=h.bench.sha,
+            date=h.result.created,
+            source_url=h.source_url,
+            source_name="wa-hub results.json",
+            notes=_notes(h),
+        )
+        text = yaml.safe_dump(eval_result_entries_to_yaml([entry]), sort_keys=False, allow_unicode=True)
+        files[f".eval_results/{h.set.config}.yaml"] = text.encode()
     return files
+
+
+def _bench_text(b: BenchRef) -> str:
+    at = f"`{b.revision}`, commit `{b.sha}`" if b.revision and b.revision != b.sha else f"commit `{b.sha}`"
+    return f"`{b.repo}` @ {at}" if b.sha else f"`{b.repo}`" + (f" @ `{b.revision}`" if b.revision else "")
+
+
+def _headline_text(scores: list[Headline], results: list[schema.Results]) -> str | None:
+    """Which decoding the metadata's scores come from, when there are several."""
+    used = sorted({h.result.decoding.name for h in scores})
+    if len(results) <= 1 or not used:
+        return None
+    return ", ".join(used)
 
 
 def _metric_note(results: list[schema.Results]) -> str:
@@ -229,7 +283,8 @@ def render_model_card(
     *,
     merged: bool,
     results: list[schema.Results],
-    benches: list[tuple[str, str | None]],
+    benches: list[BenchRef],
+    scores: list[Headline],
     result_names: list[str],
     dataset: tuple[str | None, str | None],
 ) -> ModelCard:
@@ -241,7 +296,7 @@ def render_model_card(
     adapter = run.method == "lora" and not merged
     base_id = base_model_id(run.base_model)
     dataset_id, dataset_rev = dataset
-    evals = eval_results(results, benches)
+    evals = eval_results(scores)
     table = None
     paper_row = study_row(run)
     if results:
@@ -296,7 +351,8 @@ def render_model_card(
         paper_row=paper_row,
         recipe_name=run.recipe.get("name"),
         metric_note=_metric_note(results),
-        benches=sorted({f"`{b}`" + (f" @ `{r}`" if r else "") for b, r in benches}),
+        benches=sorted({_bench_text(b) for b in benches}),
+        headline=_headline_text(scores, results),
         decodings=[{k: v for k, v in r.decoding.identity().items() if v is not None} for r in results],
         prompt_template=PROMPT_INPUT,
         example_prompt=repr(example),

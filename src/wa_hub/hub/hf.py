@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from wa_hub.errors import UsageError, WaHubError
-from wa_hub.hub.backend import Files, immutable_error
+from wa_hub.hub.backend import Files, Revision, immutable_error
 from wa_hub.hub.localgit import TAG_TRAILER
 from wa_hub.hub.secrets import known_token, redact
 from wa_hub.versions import is_version
@@ -56,7 +56,7 @@ class HfBackend:
         from huggingface_hub import HfApi
 
         self.api = HfApi(endpoint=endpoint, token=token)
-        self.where = self.api.endpoint
+        self.where = self.endpoint = self.api.endpoint
         self._secret = known_token(token)
 
     def _call(self, doing: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -100,6 +100,20 @@ class HfBackend:
 
         found = self._call(f"listing the tags of {repo}", refs)
         return [] if found is None else [t.name for t in found.tags]
+
+    def lookup(self, repo: str, repo_type: str, revision: str | None) -> Revision | None:
+        from huggingface_hub.errors import RepositoryNotFoundError, RevisionNotFoundError
+
+        def info() -> Any:
+            try:
+                return self.api.repo_info(repo, repo_type=repo_type, revision=revision)
+            except (RepositoryNotFoundError, RevisionNotFoundError):
+                return None
+
+        found = self._call(f"looking up {repo}@{revision or 'main'}", info)
+        if found is None:
+            return None
+        return Revision(found.sha, tuple(s.rfilename for s in found.siblings or ()))
 
     def _finish_interrupted(self, repo: str, repo_type: str, refs: Any) -> Any:
         """Tag the commit an interrupted push left untagged on `main`; delete its side branches."""

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from wa_hub import fileio
 from wa_hub.errors import UsageError, WaHubError
-from wa_hub.hub.backend import Files, immutable_error
+from wa_hub.hub.backend import Files, Revision, immutable_error
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +124,9 @@ class LocalGitBackend:
     def __init__(self, root: str | Path, use_lfs: bool | None = None) -> None:
         self.root = Path(root).expanduser().resolve()
         self.where = str(self.root)
+        from huggingface_hub import constants
+
+        self.endpoint = constants.ENDPOINT  # olah serves the hub there once HF_ENDPOINT points at it
         if self.root.exists() and not self.root.is_dir():
             raise UsageError(f"--hub-dir {root}: not a folder (expected the local hub's folder, or no file)")
         if use_lfs is None and os.environ.get(LFS_ENV, "").strip() in ("0", "1"):
@@ -144,6 +147,23 @@ class LocalGitBackend:
         self._check_repo(path)
         out = _git("tag", "--list", cwd=path)
         return out.splitlines()
+
+    def lookup(self, repo: str, repo_type: str, revision: str | None) -> Revision | None:
+        path = self.repo_path(repo, repo_type)
+        if not (path / ".git").is_dir():
+            return None
+        rev = revision or "main"
+        found = subprocess.run(
+            ["git", "rev-parse", "-q", "--verify", "--end-of-options", f"{rev}^{{commit}}"],
+            cwd=path,
+            capture_output=True,
+            text=True,
+        )
+        if found.returncode != 0:
+            return None
+        sha = found.stdout.strip()
+        files = _git("ls-tree", "-r", "-z", "--name-only", sha, cwd=path)
+        return Revision(sha, tuple(f for f in files.split("\0") if f))
 
     def _check_repo(self, path: Path) -> None:
         if not (path / ".git").is_dir():

@@ -114,14 +114,16 @@ def push(
             tag = version_tag(manifest.version)
             move_main = _moves_main(backend, repo, kind, tag, allow_older)
             files = stage.dataset_files(path)
-            files["README.md"] = _dataset_card(path, manifest, repo)
+            files.update(_dataset_repo_files(path, manifest, repo))
             what = "dataset"
         else:
             run = schema.load_model_file(path / "run.json", schema.RunRecord)
             stage.check_weights(path, run.method)
             tag = version_tag(version or _default_version(backend, repo, kind, None))
             move_main = _moves_main(backend, repo, kind, tag, allow_older)
-            files = _model_files(path, run, repo, tag, tmp, merged, results, bench_repo, dataset_repo)
+            files = _model_files(
+                path, run, repo, tag, backend, tmp, merged, results, bench_repo, dataset_repo
+            )
             what = "merged model" if merged else "model"
         check_no_secrets(files, [secret])
         message = f"{what} {tag[1:]}: wa-hub push of {path.name}"
@@ -129,8 +131,9 @@ def push(
         return backend.publish(repo, kind, files, tag, private=private, message=message, move_main=move_main)
 
 
-def _dataset_card(folder: Path, manifest: schema.Manifest, repo: str) -> bytes:
-    """The card of `repo` at this version, rendered again from the manifest (the folder's card names no repo).
+def _dataset_repo_files(folder: Path, manifest: schema.Manifest, repo: str) -> dict[str, Path | bytes]:
+    """The card of `repo` at this version (and a benchmark's eval.yaml), rendered again from the manifest
+    (the folder's card names no repo).
 
     A README.md that is not the card wa-hub renders for this manifest was edited by hand: those edits are
     not published, and a warning says so.
@@ -142,7 +145,7 @@ def _dataset_card(folder: Path, manifest: schema.Manifest, repo: str) -> bytes:
             "from manifest.json, so edits made to README.md are not published",
             folder,
         )
-    return str(cards.render_dataset_card(manifest, repo)).encode()
+    return {name: text.encode() for name, text in cards.repo_files(manifest, repo).items()}
 
 
 def _model_files(
@@ -150,6 +153,7 @@ def _model_files(
     run: schema.RunRecord,
     repo: str,
     tag: str,
+    backend: Backend,
     tmp: Path,
     merged: bool,
     results: list[str | Path] | None,
@@ -161,8 +165,10 @@ def _model_files(
         if not p.is_file():
             raise UsageError(f"--results {p}: no such file")
     scored = [schema.load_model_file(p, schema.Results) for p in result_paths]
-    benches = [card.bench_ref(r, bench_repo, str(p)) for r, p in zip(scored, result_paths, strict=True)]
-    dataset = _dataset_ref(run, dataset_repo, run_dir)
+    refs = [card.bench_ref(r, bench_repo, str(p)) for r, p in zip(scored, result_paths, strict=True)]
+    what = [("--bench-repo" if bench_repo else f"{p}: its benchmark") for p in result_paths]
+    benches = [_resolve_bench(backend, ref, w) for ref, w in zip(refs, what, strict=True)]
+    dataset = _dataset_ref(backend, run, dataset_repo, run_dir)
 
     weights_dir = run_dir
     card_run = run
@@ -177,6 +183,15 @@ def _model_files(
         card_run = run.model_copy(update={"merged_from": run_dir.name})
     files = stage.model_files(weights_dir, run_dir)
     files.update(stage.results_files(result_paths, scored))
+    urls = [f"{backend.endpoint}/{repo}/blob/{tag}/{f}/results.json" for f in stage.results_folders(scored)]
+    scores = card.headlines(scored, benches, urls)
+    left_out = sorted({c for r in scored for c in r.sets} - {h.set.config for h in scores})
+    if left_out:
+        log.warning(
+            "%s: scored on part of their rows (evaluate --limit), so they are in the card's table but not in "
+            "its metadata or .eval_results/ (a leaderboard lists whole sets only)",
+            ", ".join(left_out),
+        )
     names = [repo] if len(scored) <= 1 else [f"{repo} ({r.decoding.name})" for r in scored]
     files["README.md"] = str(
         card.render_model_card(
@@ -187,21 +202,66 @@ def _model_files(
             merged=merged,
             results=scored,
             benches=benches,
+            scores=scores,
             result_names=names,
             dataset=dataset,
         )
     ).encode()
-    files.update(card.eval_results_files(scored, benches))
+    files.update(card.eval_results_files(scores))
     files.setdefault(chat.TEMPLATE_PATH, chat.alpaca_chat_template().encode())
     return files
 
 
-def _dataset_ref(run: schema.RunRecord, override: str | None, run_dir: Path) -> tuple[str | None, str | None]:
-    """(training dataset repo id, revision) for the card, from --dataset-repo or run.json's dataset."""
+def _resolve_bench(backend: Backend, ref: card.BenchRef, what: str) -> card.BenchRef:
+    """`ref` with the commit sha its revision names on the hub pushed to; a UsageError when it is not there.
+
+    Results name the benchmark's commit (a tag can only be trusted by convention); a benchmark without
+    `eval.yaml` is not a Benchmark on the Hub, so its leaderboard will not list the results (a warning).
+    """
+    found = backend.lookup(ref.repo, "dataset", ref.revision)
+    at = f"{ref.repo}@{ref.revision or 'main'}"
+    if found is None:
+        raise UsageError(
+            f"{what} {at} is not a dataset (or has no such revision) on {backend.where}: push the benchmark "
+            f"there first (wa-hub push BENCH_FOLDER --repo {ref.repo}), or name the one that was pushed"
+        )
+    if "eval.yaml" not in found.files:
+        log.warning(
+            "%s has no eval.yaml, so the Hub does not treat it as a Benchmark and lists no results for it; "
+            "push the benchmark again with this wa-hub (it writes eval.yaml)",
+            at,
+        )
+    return card.BenchRef(ref.repo, ref.revision, found.sha)
+
+
+def _dataset_ref(
+    backend: Backend, run: schema.RunRecord, override: str | None, run_dir: Path
+) -> tuple[str | None, str | None]:
+    """(training dataset repo id, revision) for the card, from --dataset-repo or run.json's dataset.
+
+    --dataset-repo must exist at its revision on the hub pushed to; a Hub dataset that run.json names and
+    that is not there gets a warning (the card names it; the link may not resolve there).
+    """
     if override:
-        return card.split_ref(override, "--dataset-repo")
+        repo, rev = card.split_ref(override, "--dataset-repo")
+        if backend.lookup(repo, "dataset", rev) is None:
+            raise UsageError(
+                f"--dataset-repo {repo}@{rev or 'main'} is not a dataset (or has no such revision) on "
+                f"{backend.where}: push the training data there first (wa-hub push DATA_FOLDER --repo {repo})"
+            )
+        return repo, rev
     if card.is_repo_id(run.dataset.path_or_id):
-        return run.dataset.path_or_id, run.dataset.revision
+        repo, rev = run.dataset.path_or_id, run.dataset.revision
+        if backend.lookup(repo, "dataset", rev) is None:
+            log.warning(
+                "%s/run.json trained on %s@%s, which is not on %s: the card names it, but the link will not "
+                "resolve there",
+                run_dir,
+                repo,
+                rev or "main",
+                backend.where,
+            )
+        return repo, rev
     log.warning(
         "%s/run.json trained on the local folder %r: the card names it but cannot link it; pass "
         "--dataset-repo ORG/NAME@vX.Y.Z where that data was published",

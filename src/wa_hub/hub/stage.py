@@ -125,20 +125,24 @@ def find_results(run_dir: Path) -> list[Path]:
     return found
 
 
+def results_folders(results: list[Results]) -> list[str]:
+    """Where each results.json goes in the model repo: `eval/`, or `eval/<decoding>/` for several."""
+    if len(results) == 1:
+        return ["eval"]
+    out: list[str] = []
+    for i, result in enumerate(results):
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "-", result.decoding.name)
+        out.append(f"eval/{name}" if f"eval/{name}" not in out else f"eval/{name}-{i}")
+    return out
+
+
 def results_files(paths: list[Path], results: list[Results]) -> dict[str, Path | bytes]:
-    """results.json (+ predictions/*.jsonl beside it) under `eval/`, or `eval/<decoding>/` when several.
+    """results.json (+ predictions/*.jsonl beside it) in its `results_folders` folder.
 
     results.json goes in the current schema (a file of an older wa-hub is published upgraded).
     """
     files: dict[str, Path | bytes] = {}
-    used: set[str] = set()
-    for i, (path, result) in enumerate(zip(paths, results, strict=True)):
-        if len(paths) == 1:
-            prefix = "eval"
-        else:
-            name = re.sub(r"[^A-Za-z0-9_.-]+", "-", result.decoding.name)
-            prefix = f"eval/{name}" if name not in used else f"eval/{name}-{i}"
-            used.add(name)
+    for path, result, prefix in zip(paths, results, results_folders(results), strict=True):
         files[f"{prefix}/results.json"] = (
             json.dumps(dump(result), indent=2, ensure_ascii=False) + "\n"
         ).encode()
