@@ -364,6 +364,8 @@ def _generic_rows(plan: _DataPlan, advance: Any) -> tuple[dict[str, list[Instruc
     for g, src in plan.generic:
         advance(f"reading {src.id}")
         pool = train_examples(src, plan.raw, "generic", plan.seed)
+        if not pool:
+            raise WaHubError(f"source {src.id} has no rows under {plan.raw / src.id}")
         if n is None and g.expected_rows is not None and len(pool) != g.expected_rows and not plan.sample:
             warnings.append(f"{src.id} has {len(pool)} rows; the study used {g.expected_rows}")
         if n is not None and n > len(pool):
@@ -482,6 +484,10 @@ def _read_bench_sets(
         src = get_source(x.source, "test")
         advance(f"reading {bs.config} ({src.id})")
         examples = bench_examples(src, raw, bs.config, bs.task, intent=x.intent, min_score=x.min_score)
+        if not examples:  # a set nothing can be scored on: an error now, not when evaluate reaches it
+            files = ", ".join(str(p) for p in src.paths(raw))
+            kept = " kept by the spec's intent/min_score" if x.intent or x.min_score is not None else ""
+            raise WaHubError(f"benchmark set {bs.config}: no rows{kept} in {files}; Table 2 has {bs.size}")
         if sample:
             examples = examples[: spec.sample.rows_per_set]
         elif len(examples) != bs.size:

@@ -18,10 +18,11 @@ Offsets index the sentence's whitespace-split tokens, end exclusive (start == en
 - One annotator's edits apply in (start, end) order; several insertions at one place in file order.
 
 `read_m2` checks every line (six fields, integer offsets and annotator) and, with `strict=True` (the
-default), that each annotator's spans lie within the sentence, are not reversed and do not overlap; a
-failure is one `MalformedInputError` naming the file and line. The scorers read with `strict=False`: there
-spans are the scorer's business (the official one drops those outside the sentence), and a block may carry
-several `S` lines or `I` lines, as the official scorer accepts.
+default), that the tokens of the `S` line are separated by single spaces (else the offsets are ambiguous)
+and that each annotator's spans lie within the sentence, are not reversed and do not overlap; a
+failure is one `MalformedInputError` naming the file and line. The scorers read with `strict=False`, so a
+block may carry several `S` lines or `I` lines, as the official scorer accepts, and check only that spans
+lie within the block's tokens and are not reversed (`check_bounds`).
 
 ERRANT and the m2scorer read M2 only inside their scoring commands and expose no reader, writer or edit
 application for other uses, so this module is ours.
@@ -135,6 +136,11 @@ def _parse_lines(lines: Sequence[str], where: str | Path, first: int, strict: bo
             edits.append(parse_edit(text, where, n))
     block = Block(lines[0][2:], tuple(edits), str(where), first, tuple(extra))
     if strict:
+        if block.source != " ".join(block.tokens):
+            # `a  b`: is `b` token 1 (split on whitespace) or 2 (split on " ")? The offsets mean one of them.
+            raise MalformedInputError(
+                where, first, SENTENCE_FORMAT + " with tokens separated by single spaces", lines[0]
+            )
         for annotator in block.annotators:
             check_spans(block, annotator)
     return block
@@ -173,17 +179,33 @@ def read_m2(path: str | Path, *, strict: bool = True) -> list[Block]:
     return blocks
 
 
+def _check_span(block: Block, e: Edit, n: int) -> None:
+    if e.end < e.start:
+        raise MalformedInputError(block.where, e.line, "an edit span with start <= end", format_edit(e))
+    if e.start < 0 or e.end > n:
+        raise MalformedInputError(
+            block.where, e.line, f"an edit span within the sentence's {n} tokens", format_edit(e)
+        )
+
+
+def check_bounds(block: Block) -> None:
+    """Every edit's span lies within the block's tokens (all its `S` lines) and is not reversed.
+
+    What the scorers check: a gold span outside the sentence is a broken gold file, not an edit to drop
+    (the official m2scorer) or count as missed (ERRANT), either of which gives a score for the wrong gold.
+    """
+    n = sum(len(s.split()) for s in (block.source, *block.extra_sources))
+    for e in block.edits:
+        if not e.is_noop:
+            _check_span(block, e, n)
+
+
 def check_spans(block: Block, annotator: int) -> None:
     """One annotator's edits can be applied: within the sentence, not reversed, not overlapping."""
     n = len(block.tokens)
     edits = [e for e in block.edits_of(annotator) if not e.is_noop]
     for e in edits:
-        if e.end < e.start:
-            raise MalformedInputError(block.where, e.line, "an edit span with start <= end", format_edit(e))
-        if e.start < 0 or e.end > n:
-            raise MalformedInputError(
-                block.where, e.line, f"an edit span within the sentence's {n} tokens", format_edit(e)
-            )
+        _check_span(block, e, n)
     ordered = sorted(edits, key=lambda e: (e.start, e.end))
     for before, e in zip(ordered, ordered[1:], strict=False):
         if e.start < before.end:

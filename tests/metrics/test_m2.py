@@ -199,11 +199,15 @@ def test_score_m2_files_line_count_mismatch(tmp_path: Path) -> None:
 # --- the official reading of gold blocks (quirks kept on top of the codec) ---
 
 
-def test_gold_spans_outside_the_sentence_are_dropped() -> None:
-    gold = block("a b .", "5 6|Wci|c|0", "0 1|Wci|A|1")
-    result = m2(["a b ."], [gold])
-    # annotator 0 keeps no edit (its annotator still counts), so copying the source misses nothing
-    assert counts(result) == (0, 0, 0)
+@pytest.mark.parametrize("span", ["5 6", "2 9", "-3 2", "2 1"])
+def test_gold_spans_outside_the_sentence_or_reversed_are_errors(span: str) -> None:
+    """The official scorer drops such an edit and scores against the rest, ERRANT counts it as missed:
+    either way a score for another gold than the file's. A broken gold file is an error (issue 16)."""
+    gold = block("a b .", f"{span}|Wci|c|0", "0 1|Wci|A|1")
+    with pytest.raises(MalformedInputError, match=r"gold_m2\[0\]:2: expected an edit span (with|within)"):
+        m2(["a b ."], [gold])
+    noop = block("a b .", "-1 -1|noop|-NONE-|0")
+    assert counts(m2(["a b ."], [noop])) == (0, 0, 0)
 
 
 def test_tokens_split_on_u180e_as_python2_did() -> None:
@@ -236,7 +240,10 @@ def test_gold_files_are_read_as_the_official_scorer_reads_them(tmp_path: Path) -
     gold.write_text(block("a b .", "2 9|Wci|c|0") + "\r\n\r\n" + block("c d .") + "\n", encoding="utf-8")
     hyp = tmp_path / "hyp.txt"
     hyp.write_text("a b .\r\nc d .\r\n", encoding="utf-8")
-    # a span outside the sentence is no error for the scorer (the dataset reader rejects it)
-    assert counts(score_m2_files(gold, hyp)) == (0, 0, 0)
+    # a span outside the sentence: an error naming the gold file's line, for the scorer as for the reader
+    with pytest.raises(MalformedInputError, match=r"gold\.m2:2: expected an edit span within"):
+        score_m2_files(gold, hyp)
     with pytest.raises(MalformedInputError, match=r"gold\.m2:2: expected an edit span within"):
         codec.read_m2(gold)
+    gold.write_text(block("a b .", "2 3|Wci|c|0") + "\r\n\r\n" + block("c d .") + "\n", encoding="utf-8")
+    assert counts(score_m2_files(gold, hyp)) == (0, 0, 1)  # CRLF read as the official scorer reads it

@@ -106,7 +106,7 @@ def _show(label: str, result: MetricResult, as_json: bool, files: dict[str, Any]
     from wa_hub.schema import dump
 
     if as_json:
-        typer.echo(json.dumps({**dump(result), "files": files}, ensure_ascii=False))
+        typer.echo(json.dumps({**dump(result), "files": files}, ensure_ascii=False, allow_nan=False))
         return
     tokenize = result.settings.get("tokenize")
     from rich.table import Table

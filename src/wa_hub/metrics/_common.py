@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
-from wa_hub.errors import WaHubError
+from wa_hub.errors import UsageError, WaHubError
 
 
 def check_same_length(what: str, counts: dict[str, int]) -> None:
@@ -12,6 +13,18 @@ def check_same_length(what: str, counts: dict[str, int]) -> None:
     if len(set(counts.values())) > 1:
         listed = ", ".join(f"{name}: {n}" for name, n in counts.items())
         raise WaHubError(f"{what}: inputs differ in length ({listed}); one sentence a line is expected")
+
+
+def check_not_empty(metric: str, n: int) -> None:
+    """Nothing to score is an error, not a perfect score (P = R = 1 with no edits gives F = 100)."""
+    if n == 0:
+        raise UsageError(f"{metric}: no sentences to score (the inputs are empty)")
+
+
+def check_beta(metric: str, beta: float) -> None:
+    """F-beta's beta is a positive number (nan would print as invalid JSON, -1 as a silent F1)."""
+    if not (isinstance(beta, (int, float)) and math.isfinite(beta) and beta > 0):
+        raise UsageError(f"{metric}: beta (--beta) must be a positive number, got {beta!r}")
 
 
 def check_references(references: Sequence[Sequence[str]], n: int) -> None:

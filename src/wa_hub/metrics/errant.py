@@ -30,7 +30,7 @@ from numpy.typing import ArrayLike
 
 from wa_hub import m2 as codec
 from wa_hub.errors import WaHubError
-from wa_hub.metrics._common import check_same_length
+from wa_hub.metrics._common import check_beta, check_not_empty, check_same_length
 from wa_hub.metrics.stats import SentenceStats, f_score_aggregate
 from wa_hub.schema import MetricResult
 
@@ -174,15 +174,17 @@ def compare(hyp_m2: Sequence[str], gold_m2: Sequence[str], beta: float = 0.5) ->
 
 def gold_sources(gold_m2: Sequence[str]) -> list[str]:
     """The tokenized source sentence (`S` line) of each gold block: what the hypotheses are aligned to."""
-    return [
-        codec.parse_block(b, where=f"gold_m2[{i}]", strict=False).source.strip()
-        for i, b in enumerate(gold_m2)
-    ]
+    blocks = [codec.parse_block(b, where=f"gold_m2[{i}]", strict=False) for i, b in enumerate(gold_m2)]
+    for b in blocks:
+        codec.check_bounds(b)  # errant_compare would count an edit outside the sentence as one missed
+    return [b.source.strip() for b in blocks]
 
 
 def sentence_stats(hypotheses: Sequence[str], gold_m2: Sequence[str], beta: float = 0.5) -> SentenceStats:
     """The hypotheses' edits (`annotate`) compared with the gold blocks, per sentence (`compare_stats`)."""
     check_same_length("errant", {"hypotheses": len(hypotheses), "gold M2 sentences": len(gold_m2)})
+    check_beta("errant", beta)
+    check_not_empty("errant", len(gold_m2))
     stats = compare_stats(annotate(gold_sources(gold_m2), hypotheses), gold_m2, beta)
     settings = {"mode": "span-based correction", "pipeline": _pipeline_name()}
     return replace(stats, settings=settings)

@@ -35,7 +35,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from wa_hub.errors import UsageError
-from wa_hub.metrics._common import check_references, check_same_length
+from wa_hub.metrics._common import check_not_empty, check_references, check_same_length
 from wa_hub.metrics.stats import SentenceStats, as_weights
 from wa_hub.schema import MetricResult
 
@@ -95,6 +95,7 @@ def sentence_stats(
     match_4, total_4]; sentence i's rows start at `start[i]`, `n_refs[i]` of them; `draws[j, i]` is the
     reference that iteration j takes for sentence i."""
     check_same_length("gleu", {"sources": len(sources), "hypotheses": len(hypotheses)})
+    check_not_empty("gleu", len(sources))
     check_references(references, len(sources))
     if iterations < 1:
         raise UsageError(f"gleu: iterations must be >= 1, got {iterations}")

@@ -6,10 +6,11 @@ no pip-installable Python 3 port exists, so this one is ours. It reimplements th
 
 - gold M2 blocks are parsed by `wa_hub.m2` (leniently: `strict=False`) and read the way the official
   `load_annotation` reads them, a thin layer of its quirks: `S` lines stripped, tokens split on whitespace
-  as Python 2 splits (U+180E too), corrections stripped, `-NONE-` the empty correction; `noop` edits and
-  spans outside the sentence are dropped (their annotator still counts, with no edits); a block without `A`
-  lines has one annotator with no edits; a block with several `S` lines is one sentence per line, each
-  given the edits whose offsets fall within the tokens up to its end;
+  as Python 2 splits (U+180E too), corrections stripped, `-NONE-` the empty correction; `noop` edits are
+  dropped (their annotator still counts, with no edits); a span outside the sentence or reversed is an
+  error (`wa_hub.m2.check_bounds`; the official scorer drops it and scores against the rest); a block
+  without `A` lines has one annotator with no edits; a block with several `S` lines is one sentence per
+  line, each given the edits whose offsets fall within the tokens up to its end;
 - hypotheses and sources are split on whitespace, case and punctuation kept as given;
 - per sentence, the annotator whose edits maximise the running corpus F-beta is chosen (ties: more
   correct edits, then fewer proposed + beta^2 * gold), annotators in ascending id order;
@@ -33,8 +34,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from wa_hub import m2 as codec
-from wa_hub.errors import WaHubError
+from wa_hub.errors import UsageError, WaHubError
 from wa_hub.fileio import read_lines
+from wa_hub.metrics._common import check_beta, check_not_empty
 from wa_hub.metrics._m2_edits import GoldEdit, count_matches, same_ignoring_whitespace_casing
 from wa_hub.metrics._m2_fast import best_edit_seqs
 from wa_hub.metrics.stats import SentenceStats, f_score_aggregate
@@ -58,6 +60,7 @@ def parse_m2_block(block: str, where: str = "gold_m2", first_line: int = 1) -> l
     `where` and `first_line` only name the place of a malformed line in the error.
     """
     parsed = codec.parse_block(block, where=where, line=first_line, strict=False)
+    codec.check_bounds(parsed)
     sentences = [s.strip() for s in (parsed.source, *parsed.extra_sources)]
     all_tokens = _tokens(" ".join(sentences))
     annotations: dict[int, list[GoldEdit]] = {}
@@ -84,8 +87,16 @@ def gold_sentences(gold_m2: Sequence[str]) -> list[str]:
 
 
 def read_m2_blocks(path: str | Path) -> list[str]:
-    """A gold M2 file -> one block per sentence (its `S` line and `A` lines), every line checked."""
-    return [codec.format_block(b) for b in codec.read_m2(path, strict=False)]
+    """A gold M2 file -> one block per sentence (its `S` line and `A` lines), every line and span checked."""
+    return [codec.format_block(b) for b in _read_gold(path)]
+
+
+def _read_gold(path: str | Path) -> list[codec.Block]:
+    """A gold file's blocks as the official scorer reads them; a span outside its sentence names its line."""
+    blocks = codec.read_m2(path, strict=False)
+    for b in blocks:
+        codec.check_bounds(b)
+    return blocks
 
 
 def _prf(correct: float, proposed: float, gold: float, beta: float) -> tuple[float, float, float]:
@@ -116,6 +127,12 @@ def sentence_stats(
     sequential choice takes for it (which depends on `beta`)."""
     if isinstance(hypotheses, str) or isinstance(gold_m2, str):
         raise WaHubError("m2: hypotheses and gold_m2 must be lists of strings (one item per sentence)")
+    check_beta("m2", beta)
+    if max_unchanged_words < 0:
+        raise UsageError(
+            f"m2: max_unchanged_words (--max-unchanged-words) must be >= 0, got {max_unchanged_words}"
+        )
+    check_not_empty("m2", len(gold_m2))
     sentences: list[Sentence] = []
     for i, block in enumerate(gold_m2):
         sentences.extend(parse_m2_block(block, where=f"gold_m2[{i}]"))
@@ -189,7 +206,7 @@ def m2(
 
 def score_m2_files(gold_path: str | Path, hyp_path: str | Path, **options: Any) -> MetricResult:
     """`m2` on a gold M2 file and a hypothesis file (one sentence a line); options as for `m2`."""
-    blocks = codec.read_m2(gold_path, strict=False)
+    blocks = _read_gold(gold_path)
     hyps = read_lines(hyp_path)
     n_gold = sum(1 + len(b.extra_sources) for b in blocks)
     if len(hyps) != n_gold:

@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from wa_hub.errors import UsageError
-from wa_hub.metrics._common import check_references, check_same_length
+from wa_hub.metrics._common import check_not_empty, check_references, check_same_length
 from wa_hub.metrics.stats import SentenceStats, as_weights
 from wa_hub.schema import MetricResult
 
@@ -118,6 +118,7 @@ def sentence_stats(
     """`stats`: (n, 3, 3, 4) int counts, [sentence, op (add/keep/delete), field (system correct, system
     total, reference total), n-gram order]."""
     check_same_length("sari", {"sources": len(sources), "hypotheses": len(hypotheses)})
+    check_not_empty("sari", len(sources))
     check_references(references, len(sources))
     if deletion not in ("f1", "precision"):
         raise UsageError(f"sari: deletion must be 'f1' or 'precision', got {deletion!r}")
