@@ -35,8 +35,9 @@ def result(base: Results, name: str | None, scores: dict[str, float], run: str |
             update={"score": value, "f_beta": value if s.f_beta is not None else None}
         )
     model = base.model.model_copy(update={"source": "tiny:llama", "name": name, "run": run})
-    average = sum(scores.values()) / 10 if len(scores) == 10 else None
-    return base.model_copy(update={"sets": sets, "model": model, "average": average})
+    complete = len(scores) == 10
+    average = sum(scores.values()) / 10 if complete else None
+    return base.model_copy(update={"sets": sets, "model": model, "average": average, "complete": complete})
 
 
 @pytest.fixture(scope="module")
@@ -70,23 +71,23 @@ def test_with_paper_rows_first(RESULTS: list[Results]) -> None:
     text = report.render_table(RESULTS, names=["a", "b"], with_paper=True, fmt="markdown")
     check_golden("report_with_paper.md", text)
     lines = text.splitlines()
-    assert len(lines) == 2 + 7 + 2 + 2 and lines[9].startswith("| a |")
+    assert lines[9].startswith("| a |") and lines[10].startswith("| b |")
     assert lines[6] == (
         "| Writing-Alpaca-7B (paper) | 55.88 | 46.35 | 59.93 | 52.79 | 39.44 | 37.12 | 42.67 | 44.57 | 64.43 "
         "| 43.30 | 48.65 |"
     )
     one = report.render_table(RESULTS, with_paper=["Alpaca-7B"], fmt="csv").splitlines()
-    assert one[1] == "Alpaca-7B (paper),52.86,36.19,59.30,48.54,35.48,37.98,40.33,43.91,34.89,41.19,43.07"
+    assert one[1] == "Alpaca-7B (paper),52.86,36.19,59.30,48.54,35.48,37.98,40.33,43.91,34.89,41.19,43.07,"
     assert len(one) == 4
 
 
 def test_the_studys_other_tables_take_the_runs_in_their_columns(RESULTS: list[Results]) -> None:
     t7 = report.render_table(RESULTS[:1], names=["mine"], table=paper.TABLES[7], fmt="csv").splitlines()
-    assert t7[0] == "Model,CoNLL P,CoNLL R,CoNLL F0.5,BEA P,BEA R,BEA F0.5"
-    assert t7[1] == "Greedy (paper),67.97,32.65,55.88,53.46,30.26,46.35"
+    assert t7[0] == "Model,CoNLL P,CoNLL R,CoNLL F0.5,BEA P,BEA R,BEA F0.5,Partial"
+    assert t7[1] == "Greedy (paper),67.97,32.65,55.88,53.46,30.26,46.35,"
     conll, bea = RESULTS[0].sets["conll14"], RESULTS[0].sets["bea19"]
     prf = (conll.precision, conll.recall, conll.f_beta, bea.precision, bea.recall, bea.f_beta)
-    assert t7[4].split(",")[1:] == [report._fmt(v) for v in prf]
+    assert t7[4].split(",")[1:] == [*(report._fmt(v) for v in prf), ""]
     t4 = report.render_table([], table=paper.TABLES[4], fmt="table")
     assert "OPT-175B (paper)" in t4 and "Avg" not in t4 and "may not be directly comparable" in t4
     assert "    -     -  47.5" in t4  # one decimal as printed, "-" where EditEval has no score
@@ -163,3 +164,54 @@ def test_cli_report(tmp_path: Path, RESULTS: list[Results]) -> None:
     bad.write_text("{not json")
     r = runner.invoke(app, ["report", str(bad)])
     assert r.exit_code == 1 and "bad.json:1" in r.output
+
+
+@pytest.fixture(scope="module")
+def limited(sample_bench: Path, tmp_path_factory: pytest.TempPathFactory) -> Results:
+    """A real `evaluate --limit 2` run (every set, 2 of its 8 rows)."""
+    from wa_hub.evaluate import evaluate
+    from wa_hub.schema import EvalSettings
+
+    out = tmp_path_factory.mktemp("limited") / "results.json"
+    res = evaluate(
+        EvalSettings(model="-", bench=str(sample_bench), out=out, predictions_from="references", limit=2)
+    )
+    assert res is not None
+    return res
+
+
+def test_a_partial_run_is_never_shown_as_full(limited: Results, tmp_path: Path) -> None:
+    assert limited.complete is False and limited.average is None
+    text = report.render_table([limited], names=["lim"], fmt="table")
+    row = text.splitlines()[2]
+    assert row.split()[1] == "100.00*" and row.split()[-1] == "-"  # a score on part of its set; no Avg
+    assert "* lim is a partial run, not the whole benchmark: CoNLL 2 of 8 rows, BEA 2 of 8 rows," in text
+    assert "so no Avg." in text
+    csv_row = report.render_table([limited], names=["lim"], fmt="csv").splitlines()[1]
+    covered = ", ".join(f"{s.abbrev} 2 of 8 rows" for s in BENCH_SETS)
+    assert csv_row.startswith("lim,100.00,") and csv_row.endswith(f'"{covered}; so no Avg"')
+    # an average a file carries anyway (written by an older wa-hub) is not shown for a partial run
+    stale = limited.model_copy(update={"average": 55.5})
+    assert "55.50" not in report.render_table([stale])
+    svg = report.plot_table([limited], tmp_path / "p.svg", names=["lim"]).read_text()
+    assert "lim (partial)" in svg and svg.count("2/8") == 10
+
+
+def test_only_sets_run_is_partial_too(reference_results: Results) -> None:
+    only = reference_results.model_copy(
+        update={"sets": {"sts": reference_results.sets["sts"]}, "complete": False, "average": None}
+    )
+    text = report.render_table([only], names=["sts-only"], fmt="markdown")
+    assert "| sts-only | - |" in text and "STS 8 of 8 rows; not run: CoNLL, BEA, JFL" in text
+    assert "*" not in text.splitlines()[2]  # STS was scored on all its rows
+
+
+def test_rows_with_the_same_name_get_distinct_names(reference_results: Results) -> None:
+    greedy = reference_results
+    beam = greedy.model_copy(update={"decoding": greedy.decoding.model_copy(update={"name": "beam"})})
+    names = [r.name for r in report.table_rows([greedy, beam], names=["run", "run"])]
+    assert names == ["run (greedy)", "run (beam)"]
+    names = [r.name for r in report.table_rows([greedy, greedy, beam], names=["run", "run", "run"])]
+    assert names == ["run", "run (2)", "run (3)"]
+    paper_named = [r.name for r in report.table_rows([greedy], names=["LLaMa-7B (paper)"], with_paper=True)]
+    assert paper_named[-1] == "LLaMa-7B (paper) (2)" and len(set(paper_named)) == len(paper_named)

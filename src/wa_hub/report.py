@@ -12,7 +12,8 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 
 from wa_hub.errors import UsageError
 from wa_hub.paper import TABLE3, PaperTable
-from wa_hub.schema import Results, parse_obj, upgrade_results
+from wa_hub.schema import Results, SetResult, parse_obj, upgrade_results
 from wa_hub.study import BENCH_SETS
 
 COLUMNS: tuple[str, ...] = TABLE3.labels  # CoNLL ... STS, Avg
@@ -30,11 +31,17 @@ PAPER_SUFFIX = " (paper)"
 
 @dataclass(frozen=True)
 class Row:
-    """One line of a table: a run's or the paper's, its values in the table's columns (None: not scored)."""
+    """One line of a table: a run's or the paper's, its values in the table's columns (None: not scored).
+
+    `partial` holds, for a value computed on only some of its set's rows, "n/N" (shown as a `*` in tables,
+    written over the bar in plots); "" elsewhere. `note`: what a partial run covers (`partial_text`).
+    """
 
     name: str
     values: list[float | None]
     decimals: int = 2
+    partial: tuple[str, ...] = ()
+    note: str = ""
 
 
 ResultsLike = Results | dict[str, Any]
@@ -52,10 +59,38 @@ def run_name(result: ResultsLike, fallback: str | None = None) -> str:
     return str(name or fallback or model.source or "run")
 
 
+def _cut(entry: SetResult | None, result: Results) -> str:
+    """ "n/N" when the set was scored on only some of its rows (`--limit`), else ""."""
+    if entry is None:
+        return ""
+    if entry.rows is not None:
+        return f"{entry.n:,}/{entry.rows:,}" if entry.n < entry.rows else ""
+    return f"{entry.n:,}/?" if result.limit is not None and entry.n >= result.limit else ""
+
+
+def partial_text(result: ResultsLike) -> str | None:
+    """None for a run over every row of all ten sets; else what it covers, set by set ("n of N rows")."""
+    res = as_results(result)
+    if res.complete:
+        return None
+    parts = []
+    for s in BENCH_SETS:
+        entry = res.sets.get(s.config)
+        if entry is not None:
+            of = f"{entry.rows:,}" if entry.rows is not None else "?"
+            parts.append(f"{s.abbrev} {entry.n:,} of {of} rows")
+    missing = [s.abbrev for s in BENCH_SETS if s.config not in res.sets]
+    text = ", ".join(parts) or "no set scored"
+    if missing:
+        text += f"; not run: {', '.join(missing)}"
+    return text + "; so no Avg"
+
+
 def _value(result: Results, column: str) -> float | None:
-    """A run's value in a paper table's column: a set's score, `average`, or `<config> P|R|F0.5`."""
+    """A run's value in a paper table's column: a set's score, `average` (a complete run's only), or
+    `<config> P|R|F0.5`."""
     if column == "average":
-        return result.average
+        return result.average if result.complete else None
     config, _, part = column.partition(" ")
     entry = result.sets.get(config)
     if entry is None:
@@ -85,12 +120,36 @@ def table_rows(
     if names is not None and len(names) != len(results):
         raise UsageError(f"{len(names)} name(s) given for {len(results)} result file(s)")
     rows = _paper_rows(table, with_paper)
-    for i, result in enumerate(results):
-        res = as_results(result)
-        rows.append(
-            Row(names[i] if names is not None else run_name(res), [_value(res, c) for c in table.columns])
-        )
+    runs = [as_results(r) for r in results]
+    taken = {r.name for r in rows}
+    chosen = distinct_names(list(names) if names is not None else [run_name(r) for r in runs], runs, taken)
+    for name, res in zip(chosen, runs, strict=True):
+        cut = tuple(_cut(res.sets.get(c.partition(" ")[0]), res) for c in table.columns)
+        values = [_value(res, c) for c in table.columns]
+        rows.append(Row(name, values, partial=cut, note=partial_text(res) or ""))
     return rows
+
+
+def distinct_names(
+    names: Sequence[str], results: Sequence[Results], taken: Collection[str] = ()
+) -> list[str]:
+    """The names made unique: repeated ones get their decoding when that tells the runs apart, then a number
+    (`lora-7b (beam)`, `lora-7b (2)`); `taken` holds names already in the table (the paper's rows)."""
+    out = list(names)
+    for name, count in Counter(names).items():
+        same = [i for i, n in enumerate(names) if n == name]
+        decodings = [results[i].decoding.name for i in same]
+        if count > 1 and len(set(decodings)) == count:
+            for i, decoding in zip(same, decodings, strict=True):
+                out[i] = f"{name} ({decoding})"
+    used = set(taken)
+    for i, name in enumerate(out):
+        candidate, k = name, 2
+        while candidate in used:
+            candidate, k = f"{name} ({k})", k + 1
+        used.add(candidate)
+        out[i] = candidate
+    return out
 
 
 def _tokenize_text(methods: Mapping[str, str]) -> str:
@@ -103,17 +162,29 @@ def _tokenize_text(methods: Mapping[str, str]) -> str:
 
 
 def notes(results: Sequence[ResultsLike], names: Sequence[str]) -> list[str]:
-    """What the table does not show: how each run's outputs were tokenized before scoring (`--tokenize`)."""
+    """What the table does not show: which runs are partial (rows and sets they cover; `*` marks a score
+    on part of a set) and how the outputs were tokenized before scoring (`--tokenize`)."""
+    out = [
+        f"* {name} is a partial run, not the whole benchmark: {text}."
+        for name, r in zip(names, results, strict=True)
+        if (text := partial_text(r)) is not None
+    ]
     per_run = [{c: s.tokenize for c, s in as_results(r).sets.items()} for r in results]
     merged: dict[str, str] = {}
     for methods in per_run:
         merged.update(methods)
     if not merged:
-        return []
+        return out
     if all(merged[c] == m for methods in per_run for c, m in methods.items()):
-        return [f"Outputs tokenized before scoring: {_tokenize_text(merged)}."]
+        return [*out, f"Outputs tokenized before scoring: {_tokenize_text(merged)}."]
     listed = " ".join(f"{n}: {_tokenize_text(m)}." for n, m in zip(names, per_run, strict=True))
-    return [f"Outputs tokenized before scoring: {listed}"]
+    return [*out, f"Outputs tokenized before scoring: {listed}"]
+
+
+def _marked(row: Row) -> list[tuple[float | None, str]]:
+    """Each value with its "n/N" when it is a score on part of its set."""
+    cuts = row.partial or ("",) * len(row.values)
+    return list(zip(row.values, cuts, strict=True))
 
 
 def _fmt(value: float | None, missing: str = "-", decimals: int = 2) -> str:
@@ -151,14 +222,20 @@ def render_table(
     footer = "".join(f"\n{text}\n" for text in texts)
     labels = (table or TABLE3).labels
     header = ["Model", *labels]
-    if fmt == "csv":
+    if fmt == "csv":  # numbers only in the score columns; a partial run says what it covers in "Partial"
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(header)
+        writer.writerow([*header, "Partial"])
         for r in rows:
-            writer.writerow([r.name, *(_fmt(v, "", r.decimals) for v in r.values)])
+            writer.writerow([r.name, *(_fmt(v, "", r.decimals) for v in r.values), r.note])
         return buf.getvalue()
-    cells = [[r.name, *(_fmt(v, decimals=r.decimals) for v in r.values)] for r in rows]
+    cells = [
+        [
+            r.name,
+            *(_fmt(v, decimals=r.decimals) + ("*" if v is not None and cut else "") for v, cut in _marked(r)),
+        ]
+        for r in rows
+    ]
     if fmt == "markdown":
         lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * len(labels)) + "|"]
         lines += ["| " + " | ".join(row) + " |" for row in cells]
@@ -179,7 +256,9 @@ def plot_table(
     names: Sequence[str] | None = None,
     with_paper: bool | Sequence[str] = False,
 ) -> Path:
-    """A grouped bar chart (one group per set and Avg, one bar per run) saved to `out` (PNG, SVG, PDF)."""
+    """A grouped bar chart (one group per set and Avg, one bar per run) saved to `out` (PNG, SVG, PDF).
+
+    Partial runs are hatched and labelled "(partial)", and their scores on part of a set carry "n/N"."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -193,7 +272,13 @@ def plot_table(
     fig, ax = plt.subplots(figsize=(max(8.0, 1.1 * len(COLUMNS) + 0.3 * n), 4.5))
     for k, row in enumerate(rows):
         xs = [i + (k - (n - 1) / 2) * width for i in range(len(COLUMNS))]
-        ax.bar(xs, [v if v is not None else 0.0 for v in row.values], width=width, label=row.name)
+        label = row.name + (" (partial)" if row.note else "")
+        heights = [v if v is not None else 0.0 for v in row.values]
+        bars = ax.bar(xs, heights, width=width, label=label, hatch="//" if row.note else None)
+        for bar, (_, cut) in zip(bars, _marked(row), strict=True):
+            if cut:  # "n/N rows" over a score on part of its set
+                ax.annotate(cut, (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center",
+                            va="bottom", rotation=90, fontsize="x-small")  # fmt: skip
     ax.set_xticks(range(len(COLUMNS)), COLUMNS)
     ax.set_ylabel("score (F0.5 / GLEU / SARI)")
     ax.set_title("Writing benchmark (the study's Table 3 layout)")

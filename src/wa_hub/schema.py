@@ -413,8 +413,8 @@ class EvalHardware(Record):
 
 
 class Results(Record):
-    """`results.json`. `average` is the mean of the ten sets' scores (the study's "All"), only when all ten
-    were scored; `complete` means every row of all ten sets."""
+    """`results.json`. `complete` means every row of all ten sets was scored; `average` is then the mean of
+    the ten sets' scores (the study's "All"), and None for a partial run (`--limit`, `--sets`)."""
 
     schema_version: int = SCHEMA_VERSION
     wa_hub_version: str

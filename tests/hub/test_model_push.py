@@ -339,3 +339,22 @@ def test_the_card_puts_the_run_next_to_the_studys_row(
     assert len(table) == 1 and table[0].startswith(f"| {row} (paper) |")
     assert text.index(table[0]) < text.index(f"| {REPO} |")  # the study's row, then the run
     assert f'reproduces "{row}" of its' in text
+
+
+def test_a_card_from_a_partial_run_says_so_first(
+    lora_run: Path, local_hub: Path, sample_bench: Path, tmp_path: Path
+) -> None:
+    """Results of `evaluate --limit 2 --sets jfleg,sts`: the card's first lines say what they cover."""
+    from wa_hub.evaluate import evaluate
+    from wa_hub.schema import EvalSettings
+
+    out = tmp_path / "limited" / "results.json"
+    evaluate(EvalSettings(model=str(lora_run), bench=str(sample_bench), out=out, max_new_tokens=8, limit=2,
+                          sets=["jfleg", "sts"]))  # fmt: skip
+    push(lora_run, REPO, hub_dir=local_hub, results=[out], **REFS)
+    text = show(model_repo(local_hub), "v1.0.0:README.md")
+    body = text.split("\n---\n", 1)[1].lstrip().splitlines()
+    assert body[0] == f"# {REPO}" and body[2].startswith("> **Partial evaluation.**")
+    assert f"> - {REPO}: JFL 2 of 8 rows, STS 2 of 8 rows; not run: CoNLL, BEA, ITR-F," in text
+    row = next(line for line in text.splitlines() if line.startswith(f"| {REPO} |"))
+    assert row.count("*") == 2 and row.endswith("| - |")  # scores on part of a set are marked; no Avg

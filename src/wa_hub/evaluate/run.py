@@ -250,8 +250,9 @@ class Evaluation:
         )
 
     def finish(self, sets: dict[str, SetResult], complete_rows: bool) -> Results:
-        """Assemble results.json (the average only when all ten sets were scored) and write it."""
-        all_ten = all(s.config in sets for s in BENCH_SETS)
+        """Assemble results.json (the average only when every row of all ten sets was scored) and write it."""
+        complete = all(s.config in sets for s in BENCH_SETS) and complete_rows
+        average = round(statistics.fmean(sets[s.config].score for s in BENCH_SETS), 4) if complete else None
         results = Results(
             wa_hub_version=__version__,
             model=self.model_info,
@@ -265,8 +266,8 @@ class Evaluation:
             limit=self.settings.limit,
             predictions=str(self.pred_dir.resolve()),
             sets=sets,
-            average=round(statistics.fmean(sets[s.config].score for s in BENCH_SETS), 4) if all_ten else None,
-            complete=all_ten and complete_rows,
+            average=average,
+            complete=complete,
         )
         write_model(self.out, results)
         return results

@@ -299,10 +299,13 @@ def render_model_card(
     evals = eval_results(scores)
     table = None
     paper_row = study_row(run)
+    partial: list[str] = []
     if results:
-        from wa_hub.report import render_table
+        from wa_hub.report import distinct_names, partial_text, render_table
 
         table = render_table(results, names=result_names, with_paper=[paper_row] if paper_row else False)
+        shown = distinct_names(result_names, results)
+        partial = [f"{n}: {t}" for n, r in zip(shown, results, strict=True) if (t := partial_text(r))]
     tags = ["wa-hub", "writing-assistance", "grammatical-error-correction", "text-simplification", "alpaca"]
     tags += ["lora", "peft"] if adapter else []
     card_data = ModelCardData(
@@ -350,6 +353,7 @@ def render_model_card(
         table=table,
         paper_row=paper_row,
         recipe_name=run.recipe.get("name"),
+        partial=partial,
         metric_note=_metric_note(results),
         benches=sorted({_bench_text(b) for b in benches}),
         headline=_headline_text(scores, results),
