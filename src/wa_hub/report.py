@@ -17,14 +17,18 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wa_hub.errors import UsageError
 from wa_hub.paper import TABLE3, PaperTable
 from wa_hub.schema import Results, SetResult, parse_obj, upgrade_results
 from wa_hub.study import BENCH_SETS
 
+if TYPE_CHECKING:
+    from wa_hub.significance import Interval
+
 COLUMNS: tuple[str, ...] = TABLE3.labels  # CoNLL ... STS, Avg
+KEYS: tuple[str, ...] = TABLE3.columns  # what each of them holds: the configs, then "average"
 FORMATS = ("table", "markdown", "csv")
 PAPER_SUFFIX = " (paper)"
 
@@ -195,23 +199,62 @@ def _fmt(value: float | None, missing: str = "-", decimals: int = 2) -> str:
     return str(Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP))
 
 
+def _cell(value: float | None, ci: Interval | None, missing: str = "-", decimals: int = 2) -> str:
+    """`57.50`, or `57.50 ±2.31` with a confidence interval (± half its width, as sacrebleu prints it)."""
+    if value is None or ci is None:
+        return _fmt(value, missing, decimals)
+    return f"{_fmt(value, decimals=decimals)} ±{_fmt(ci.half_width, decimals=decimals)}"
+
+
+def render_grid(
+    header: Sequence[str], cells: Sequence[Sequence[str]], fmt: str, left: Sequence[int] = (0,)
+) -> str:
+    """Rows of cells as `markdown`, `csv` or an aligned text `table` (columns in `left` left-aligned)."""
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(cells)
+        return buf.getvalue()
+    if fmt == "markdown":
+        rule = "|".join("---" if i in left else "---:" for i in range(len(header)))
+        lines = ["| " + " | ".join(header) + " |", "|" + rule + "|"]
+        lines += ["| " + " | ".join(row) + " |" for row in cells]
+        return "\n".join(lines) + "\n"
+    widths = [max(len(r[i]) for r in [header, *cells]) for i in range(len(header))]
+
+    def line(row: Sequence[str]) -> str:
+        return "  ".join(
+            c.ljust(w) if i in left else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(header), rule, *(line(r) for r in cells)]) + "\n"
+
+
 def render_table(
     results: Sequence[ResultsLike],
     names: Sequence[str] | None = None,
     with_paper: bool | Sequence[str] = False,
     fmt: str = "markdown",
     table: PaperTable | None = None,
+    intervals: Sequence[Mapping[str, Interval]] | None = None,
 ) -> str:
     """Render results (Results or results.json objects) as `markdown`, `csv` or `table` (aligned text).
 
     By default in the Table 3 layout, with the study's Table 3 rows first when `with_paper` (True: all
     seven; a list: the rows named). `table=wa_hub.paper.TABLES[n]`: the study's Table n (its rows first,
-    as the paper prints them, then the runs in its columns).
+    as the paper prints them, then the runs in its columns). `intervals[i]` (column key -> Interval) adds
+    run i's 95% confidence intervals: `±` half their width, `low`/`high` columns in CSV.
     """
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    rows = table_rows(results, names, True if table is not None else with_paper, table or TABLE3)
-    run_names = [r.name for r in rows[len(rows) - len(results) :]]
+    shown = table or TABLE3
+    rows = table_rows(results, names, True if table is not None else with_paper, shown)
+    n_paper = len(rows) - len(results)
+    run_names = [r.name for r in rows[n_paper:]]
     texts = notes(results, run_names)
     if table is not None:
         texts = [
@@ -220,34 +263,46 @@ def render_table(
             *texts,
         ]
     footer = "".join(f"\n{text}\n" for text in texts)
-    labels = (table or TABLE3).labels
-    header = ["Model", *labels]
+    cis: list[list[Interval | None]] = [[None] * len(shown.columns) for _ in rows]
+    for i, run_cis in enumerate(intervals or []):
+        cis[n_paper + i] = [run_cis.get(k) for k in shown.columns]
+    header = ["Model", *shown.labels]
     if fmt == "csv":  # numbers only in the score columns; a partial run says what it covers in "Partial"
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow([*header, "Partial"])
-        for r in rows:
-            writer.writerow([r.name, *(_fmt(v, "", r.decimals) for v in r.values), r.note])
-        return buf.getvalue()
+        if intervals is not None:
+            header = ["Model", *(f"{c}{x}" for c in shown.labels for x in ("", " low", " high"))]
+            cells = [
+                [
+                    r.name,
+                    *(
+                        x
+                        for v, ci in zip(r.values, ci_row, strict=True)
+                        for x in _csv_cells(v, ci, r.decimals)
+                    ),
+                ]
+                for r, ci_row in zip(rows, cis, strict=True)
+            ]
+        else:
+            cells = [[r.name, *(_fmt(v, "", r.decimals) for v in r.values)] for r in rows]
+        return render_grid(
+            [*header, "Partial"], [[*c, r.note] for c, r in zip(cells, rows, strict=True)], fmt
+        )
     cells = [
         [
             r.name,
-            *(_fmt(v, decimals=r.decimals) + ("*" if v is not None and cut else "") for v, cut in _marked(r)),
+            *(
+                _cell(v, ci, decimals=r.decimals) + ("*" if v is not None and cut else "")
+                for (v, cut), ci in zip(_marked(r), ci_row, strict=True)
+            ),
         ]
-        for r in rows
+        for r, ci_row in zip(rows, cis, strict=True)
     ]
-    if fmt == "markdown":
-        lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * len(labels)) + "|"]
-        lines += ["| " + " | ".join(row) + " |" for row in cells]
-        return "\n".join(lines) + "\n" + footer
-    widths = [max(len(r[i]) for r in [header, *cells]) for i in range(len(header))]
+    return render_grid(header, cells, fmt) + footer
 
-    def line(row: list[str]) -> str:
-        first = row[0].ljust(widths[0])
-        return "  ".join([first, *(c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True))]).rstrip()
 
-    rule = "  ".join("-" * w for w in widths)
-    return "\n".join([line(header), rule, *(line(r) for r in cells)]) + "\n" + footer
+def _csv_cells(value: float | None, ci: Interval | None, decimals: int) -> list[str]:
+    if ci is None:
+        return [_fmt(value, "", decimals), "", ""]
+    return [_fmt(value, "", decimals), _fmt(ci.low, decimals=decimals), _fmt(ci.high, decimals=decimals)]
 
 
 def plot_table(
@@ -255,36 +310,21 @@ def plot_table(
     out: str | Path,
     names: Sequence[str] | None = None,
     with_paper: bool | Sequence[str] = False,
+    intervals: Sequence[Mapping[str, Interval]] | None = None,
 ) -> Path:
     """A grouped bar chart (one group per set and Avg, one bar per run) saved to `out` (PNG, SVG, PDF).
 
-    Partial runs are hatched and labelled "(partial)", and their scores on part of a set carry "n/N"."""
+    A group holds a bar only for the rows that have a value there; the paper's rows are hatched and
+    unfilled, partial runs cross-hatched and labelled "(partial)", with "n/N" over their scores on part of a
+    set; a score of 0 still shows its label. `intervals` (as for `render_table`) draws each run's 95%
+    confidence intervals as error bars.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = table_rows(results, names, with_paper)
-    if not rows:
-        raise UsageError("nothing to plot: no results given")
-    n = len(rows)
-    width = 0.8 / n
-    fig, ax = plt.subplots(figsize=(max(8.0, 1.1 * len(COLUMNS) + 0.3 * n), 4.5))
-    for k, row in enumerate(rows):
-        xs = [i + (k - (n - 1) / 2) * width for i in range(len(COLUMNS))]
-        label = row.name + (" (partial)" if row.note else "")
-        heights = [v if v is not None else 0.0 for v in row.values]
-        bars = ax.bar(xs, heights, width=width, label=label, hatch="//" if row.note else None)
-        for bar, (_, cut) in zip(bars, _marked(row), strict=True):
-            if cut:  # "n/N rows" over a score on part of its set
-                ax.annotate(cut, (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center",
-                            va="bottom", rotation=90, fontsize="x-small")  # fmt: skip
-    ax.set_xticks(range(len(COLUMNS)), COLUMNS)
-    ax.set_ylabel("score (F0.5 / GLEU / SARI)")
-    ax.set_title("Writing benchmark (the study's Table 3 layout)")
-    ax.legend(fontsize="small", ncols=min(n, 3))
-    ax.grid(axis="y", alpha=0.3)
-    fig.tight_layout()
+    fig = figure(results, names, with_paper, intervals)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.stem}.tmp{out.suffix}")  # same suffix: matplotlib picks the format from it
@@ -295,3 +335,64 @@ def plot_table(
         plt.close(fig)
         tmp.unlink(missing_ok=True)
     return out
+
+
+def figure(
+    results: Sequence[ResultsLike],
+    names: Sequence[str] | None = None,
+    with_paper: bool | Sequence[str] = False,
+    intervals: Sequence[Mapping[str, Interval]] | None = None,
+    columns: Sequence[str] = KEYS,
+) -> Any:
+    """The matplotlib Figure of `plot_table`, over `columns` (configs and/or "average")."""
+    import matplotlib.pyplot as plt
+
+    rows = table_rows(results, names, with_paper)
+    if not rows:
+        raise UsageError("nothing to plot: no results given")
+    n_paper = len(rows) - len(results)
+    labels = [r.name + (" (partial)" if r.note else "") for r in rows]  # names are distinct (table_rows)
+    cis: list[Mapping[str, Interval]] = [{} for _ in range(n_paper)] + list(
+        intervals or [{} for _ in results]
+    )
+    keep = [KEYS.index(c) for c in columns]
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * len(keep) + 0.3 * len(rows)), 4.5))
+    drawn: set[int] = set()
+    for x, col in enumerate(keep):
+        present = [k for k, r in enumerate(rows) if r.values[col] is not None]
+        width = 0.8 / max(len(present), 1)
+        for slot, k in enumerate(present):
+            value = rows[k].values[col]
+            assert value is not None
+            ci = cis[k].get(KEYS[col])
+            yerr = [[value - ci.low], [ci.high - value]] if ci is not None else None
+            paper = k < n_paper
+            color = colors[k % len(colors)]
+            bars = ax.bar(
+                x + (slot - (len(present) - 1) / 2) * width,
+                value,
+                width=width,
+                color="white" if paper else color,
+                edgecolor=color if paper else "black" if rows[k].note else color,
+                hatch="//" if paper else "xx" if rows[k].note else None,
+                yerr=yerr,
+                capsize=2 if yerr else 0,
+                label=None if k in drawn else labels[k],
+            )
+            drawn.add(k)
+            cut = rows[k].partial[col] if rows[k].partial else ""
+            if cut:  # "n/N rows" over a score on part of its set
+                ax.bar_label(bars, labels=[cut], rotation=90, fontsize="x-small", padding=2)
+            elif len(rows) <= 4:
+                ax.bar_label(bars, fmt="%.1f", fontsize=7, padding=2)
+    if "average" in columns and len(keep) > 1:
+        ax.axvline(len(keep) - 1.5, color="grey", linewidth=0.8)  # the average is not a set
+    ax.set_xticks(range(len(keep)), [COLUMNS[c] for c in keep])
+    ax.set_ylabel("score (F0.5 / GLEU / SARI)")
+    ax.set_title("Writing benchmark (the study's Table 3 layout)" + (", 95% CIs" if intervals else ""))
+    ax.legend(fontsize="small", ncols=min(len(rows), 4), loc="upper center", bbox_to_anchor=(0.5, -0.08))
+    ax.grid(axis="y", alpha=0.3)
+    ax.set_ylim(0, max(105.0, ax.get_ylim()[1]))
+    fig.tight_layout()
+    return fig

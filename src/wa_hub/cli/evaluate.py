@@ -119,8 +119,35 @@ def report_cmd(
     names: str | None = typer.Option(
         None, "--names", help="Comma-separated row names, one per file (default: run name, else file stem)."
     ),
+    compare: bool = typer.Option(
+        False,
+        "--compare",
+        help="Paired bootstrap of every run against the first: per set and the average, the difference, "
+        "its 95% CI and p-value (re-scored from the predictions).",
+    ),
+    ci: bool = typer.Option(False, "--ci", help="Add each run's 95% bootstrap confidence intervals."),
+    resamples: int = typer.Option(1000, "--resamples", min=1, help="Bootstrap resamples (--compare, --ci)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the bootstrap resamples."),
+    errors: bool = typer.Option(
+        False,
+        "--errors",
+        help="ERRANT P/R/F0.5 per error type (operation, main, full) of CoNLL-14 and BEA-19.",
+    ),
+    diagnostics: bool = typer.Option(
+        False,
+        "--diagnostics",
+        help="Editing diagnostics per set: copies, compression, edit distance, added/deleted words.",
+    ),
+    html: Path | None = typer.Option(
+        None,
+        "--html",
+        help="Also write one self-contained HTML page: the table with CIs, the comparison, charts, error "
+        "types, diagnostics and an example browser.",
+    ),
 ) -> None:
-    """Print runs in the study's Table 3 layout (CoNLL ... STS, Avg), beside the study's own rows."""
+    """Print runs in the study's Table 3 layout (CoNLL ... STS, Avg), beside the study's own rows;
+    --compare and --ci add significance, --errors and --diagnostics what the scores hide, --html one page."""
+    from wa_hub.compare import Rescorer
     from wa_hub.errors import UsageError
     from wa_hub.paper import TABLES
     from wa_hub.report import plot_table, render_table, run_name
@@ -136,6 +163,10 @@ def report_cmd(
         table = TABLES[paper_table]
     if not files and table is None and not with_paper:
         raise UsageError("give results.json files, or --with-paper / --paper-table N for the study's rows")
+    if compare and len(files) < 2:
+        raise UsageError("--compare needs at least two results.json files (each is compared to the first)")
+    if (ci or errors or diagnostics or html is not None) and not files:
+        raise UsageError("--ci, --errors, --diagnostics and --html need results.json files")
     loaded = [load_model_file(p, Results) for p in files]
     if names is not None:
         row_names = [n.strip() for n in names.split(",")]
@@ -144,10 +175,56 @@ def report_cmd(
             run_name(r, fallback=p.stem if p.stem != "results" else p.parent.name or p.stem)
             for r, p in zip(loaded, files, strict=True)
         ]
-    text = render_table(loaded, names=row_names, with_paper=with_paper, fmt=fmt, table=table)
+    rescorer = Rescorer()
+    pairs = list(zip(loaded, files, strict=True))
+    scored = []
+    if compare or ci:
+        from wa_hub.compare import mismatches
+
+        scored = [rescorer.scored_sets(r, p) for r, p in pairs]
+        for name, sets in zip(row_names, scored, strict=True):
+            for line in mismatches(name, sets):
+                err_console.print(f"warning: {line}", highlight=False, markup=False)
+    intervals = None
+    if ci:
+        from wa_hub.compare import intervals as run_intervals
+
+        intervals = [run_intervals(s, resamples, seed) for s in scored]
+    text = render_table(
+        loaded, names=row_names, with_paper=with_paper, fmt=fmt, table=table, intervals=intervals
+    )
     typer.echo(text, nl=False)
+    if ci and fmt != "csv":
+        typer.echo("± half the 95% bootstrap percentile interval over sentences")
+    if compare:
+        from wa_hub.compare import compare as compare_runs
+        from wa_hub.compare import render_comparison
+
+        for name, sets in zip(row_names[1:], scored[1:], strict=True):
+            c = compare_runs(scored[0], sets, (row_names[0], name), resamples, seed)
+            typer.echo("")
+            typer.echo(render_comparison(c, fmt), nl=False)
+    from wa_hub.analysis import recorded_or_computed
+
+    if errors:
+        from wa_hub.error_types import render_error_types
+
+        types = [recorded_or_computed(r, p, rescorer, "error_types") for r, p in pairs]
+        typer.echo("")
+        typer.echo(render_error_types(row_names, types, fmt), nl=False)
+    if diagnostics:
+        from wa_hub.diagnostics import render_diagnostics
+
+        per_run = [recorded_or_computed(r, p, rescorer, "diagnostics") for r, p in pairs]
+        typer.echo("")
+        typer.echo(render_diagnostics(row_names, per_run, fmt), nl=False)
     if plot is not None:
         if not loaded and not with_paper:
             raise UsageError("--plot needs results.json files or --with-paper")
-        plot_table(loaded, plot, names=row_names, with_paper=with_paper)
+        plot_table(loaded, plot, names=row_names, with_paper=with_paper, intervals=intervals)
         err_console.print(f"wrote {plot}", highlight=False, markup=False, soft_wrap=True)
+    if html is not None:
+        from wa_hub.html_report import write_report
+
+        write_report(html, loaded, list(files), row_names, resamples, seed, rescorer)
+        err_console.print(f"wrote {html}", highlight=False, markup=False, soft_wrap=True)

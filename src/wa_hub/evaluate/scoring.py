@@ -14,27 +14,54 @@ from typing import Any
 from wa_hub import metrics
 from wa_hub.errors import UsageError, WaHubError
 from wa_hub.m2 import apply_edits, parse_block
+from wa_hub.metrics.stats import SentenceStats
 from wa_hub.schema import MetricResult
 
 PREDICTIONS_FROM = ("references", "source")
 
 
-def score_set(
-    metric: str, rows: Sequence[dict[str, Any]], predictions: Sequence[str], tokenize: str = "none"
-) -> MetricResult:
-    """Score `predictions` (one per row, in row order) with the set's metric, tokenized by `tokenize`."""
+def set_stats(
+    metric: str,
+    rows: Sequence[dict[str, Any]],
+    predictions: Sequence[str],
+    tokenize: str = "none",
+    **options: Any,
+) -> SentenceStats:
+    """The set's per-sentence statistics of `predictions` (one per row, in row order), tokenized by
+    `tokenize`: what `score_set` aggregates, and what the bootstrap resamples (`wa_hub.compare`)."""
     if len(rows) != len(predictions):
         raise WaHubError(
             f"{len(rows)} rows but {len(predictions)} predictions; one prediction per row is expected"
         )
-    return metrics.score(
+    return metrics.sentence_stats(
         metric,
         sources=[r["input"] for r in rows],
         hypotheses=list(predictions),
         references=[list(r["references"]) for r in rows],
         gold_m2=[r["m2"] for r in rows],
         tokenize=tokenize,
+        **options,
     )
+
+
+def scored_hypotheses(
+    metric: str, rows: Sequence[dict[str, Any]], predictions: Sequence[str], tokenize: str = "none"
+) -> list[str]:
+    """The predictions as the set's metric compares them (`metrics.scored_hypotheses`)."""
+    return metrics.scored_hypotheses(
+        metric,
+        predictions,
+        tokenize=tokenize,
+        sources=[r["input"] for r in rows],
+        gold_m2=[r["m2"] for r in rows],
+    )
+
+
+def score_set(
+    metric: str, rows: Sequence[dict[str, Any]], predictions: Sequence[str], tokenize: str = "none"
+) -> MetricResult:
+    """Score `predictions` (one per row, in row order) with the set's metric, tokenized by `tokenize`."""
+    return metrics.get_metric(metric).aggregate(set_stats(metric, rows, predictions, tokenize))
 
 
 def reference_predictions(rows: Sequence[dict[str, Any]]) -> list[str]:
