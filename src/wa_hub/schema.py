@@ -360,14 +360,67 @@ class MetricResult(Record):
         return self
 
 
+class ScoreInterval(Record):
+    """A score's bootstrap confidence interval (`wa_hub.significance`): the percentile interval of the
+    corpus score over `resamples` resamples of the set's sentences, drawn with `seed`."""
+
+    low: float
+    high: float
+    level: float = Field(default=0.95, gt=0, lt=1)
+    resamples: int = Field(ge=1)
+    seed: int = 0
+
+
+class EditDiagnostics(Record):
+    """How the outputs relate to their inputs (`wa_hub.diagnostics`; EASSE's quality estimation): means over
+    the set's sentences. Shares are 0-1; `word_edit_distance` is in words."""
+
+    n: int = Field(ge=0)
+    exact_copies: float  # share of outputs identical to their input
+    compression_ratio: float  # characters out / characters in
+    levenshtein_similarity: float  # character level, 0-1
+    additions: float  # words added / words of the longer side
+    deletions: float  # words deleted / words of the longer side
+    word_edit_distance: float  # word-level Levenshtein distance to the input
+
+
+class TypeScore(Record):
+    """TP/FP/FN of one ERRANT error type and its P/R/F-beta (0-100), as `errant_compare -cat` prints them."""
+
+    tp: int = Field(ge=0)
+    fp: int = Field(ge=0)
+    fn: int = Field(ge=0)
+    precision: float
+    recall: float
+    f_beta: float
+
+
+class ErrorTypes(Record):
+    """ERRANT's scores per error type of a GEC set (`wa_hub.error_types`): span-based correction, per
+    operation (`errant_compare -cat 1`: M/R/U), main type (`-cat 2`: DET, VERB:SVA, ...) and full type
+    (`-cat 3`: R:VERB:SVA, ...). `gold`: "errant" when the gold's own types are ERRANT's (BEA-2019),
+    "reclassified" when its edits were re-typed by ERRANT (`errant_m2 -gold`; CoNLL-2014's NUCLE types)."""
+
+    beta: float
+    gold: Literal["errant", "reclassified"]
+    overall: TypeScore
+    operation: dict[str, TypeScore]
+    main: dict[str, TypeScore]
+    full: dict[str, TypeScore]
+
+
 class SetResult(MetricResult):
-    """One benchmark set's entry in results.json: the metric's result plus how it was produced."""
+    """One benchmark set's entry in results.json: the metric's result plus how it was produced, its 95%
+    bootstrap interval, editing diagnostics and (CoNLL-2014, BEA-2019) ERRANT's scores per error type."""
 
     rows: int | None = Field(default=None, ge=0)  # rows the set has; `n` < `rows` for a --limit run
     tokenize: Tokenize = "none"  # how hypotheses were tokenized before scoring (wa_hub.tokenize)
     generated: int = Field(default=0, ge=0)  # rows generated in this run
     reused: int = Field(default=0, ge=0)  # rows whose prediction an earlier run made
     seconds: float = Field(default=0.0, ge=0)
+    ci: ScoreInterval | None = None
+    diagnostics: EditDiagnostics | None = None
+    error_types: ErrorTypes | None = None
 
 
 class ModelInfo(Record):

@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from wa_hub import __version__, provenance
+from wa_hub.analysis import set_analysis
 from wa_hub.build import set_tokenize
 from wa_hub.errors import UsageError
 from wa_hub.evaluate import bench as bench_mod
 from wa_hub.evaluate import predictions as pred_mod
 from wa_hub.evaluate.generation import decoding_settings, generate_responses
-from wa_hub.evaluate.scoring import debug_predictions, score_set
+from wa_hub.evaluate.scoring import debug_predictions, scored_hypotheses, set_stats
 from wa_hub.fileio import check_parents
 from wa_hub.metrics import get_metric
 from wa_hub.models import LoadedModel, check_source, load_model, read_run
@@ -237,11 +238,15 @@ class Evaluation:
         """Merge the set's predictions (in benchmark order) and score them with the set's metric."""
         preds = pred_mod.merge(self.pred_dir, config, [r.id for r in rows])
         tokenize = self.tokenize(config)
-        metric = score_set(
-            BENCH_BY_CONFIG[config].metric, [r.model_dump() for r in rows], preds, tokenize=tokenize
-        )
+        metric_name = BENCH_BY_CONFIG[config].metric
+        dumped = [r.model_dump() for r in rows]
+        stats = set_stats(metric_name, dumped, preds, tokenize)
+        metric = get_metric(metric_name).aggregate(stats)
+        hyps = scored_hypotheses(metric_name, dumped, preds, tokenize)
+        extra = set_analysis(config, stats, [r.input for r in rows], hyps, [r.m2 for r in rows])
         return SetResult(
             **as_dict(metric),
+            **extra,
             rows=total,
             tokenize=tokenize,
             generated=generated,

@@ -300,10 +300,19 @@ def render_model_card(
     table = None
     paper_row = study_row(run)
     partial: list[str] = []
+    with_ci = False
+    error_types = None
     if results:
+        from wa_hub.analysis import recorded_intervals
+        from wa_hub.error_types import card_summary
         from wa_hub.report import distinct_names, partial_text, render_table
 
-        table = render_table(results, names=result_names, with_paper=[paper_row] if paper_row else False)
+        intervals = [recorded_intervals(r) for r in results]
+        table = render_table(
+            results, names=result_names, with_paper=[paper_row] if paper_row else False, intervals=intervals
+        )
+        with_ci = any(intervals)
+        error_types = card_summary(result_names, results)
         shown = distinct_names(result_names, results)
         partial = [f"{n}: {t}" for n, r in zip(shown, results, strict=True) if (t := partial_text(r))]
     tags = ["wa-hub", "writing-assistance", "grammatical-error-correction", "text-simplification", "alpaca"]
@@ -354,6 +363,8 @@ def render_model_card(
         paper_row=paper_row,
         recipe_name=run.recipe.get("name"),
         partial=partial,
+        with_ci=with_ci,
+        error_types=error_types,
         metric_note=_metric_note(results),
         benches=sorted({_bench_text(b) for b in benches}),
         headline=_headline_text(scores, results),
