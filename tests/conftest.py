@@ -73,3 +73,13 @@ def reference_results(sample_bench: Path, tmp_path_factory: pytest.TempPathFacto
 
     out = tmp_path_factory.mktemp("eval") / "references" / "results.json"
     return evaluate(EvalSettings(model="-", bench=str(sample_bench), out=out, predictions_from="references"))
+
+
+@pytest.fixture(scope="session")
+def source_results(sample_bench: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """`wa-hub evaluate --predictions-from source` on the sample benchmark: the do-nothing baseline."""
+    from wa_hub.evaluate import evaluate
+    from wa_hub.schema import EvalSettings
+
+    out = tmp_path_factory.mktemp("eval") / "source" / "results.json"
+    return evaluate(EvalSettings(model="-", bench=str(sample_bench), out=out, predictions_from="source"))

@@ -18,17 +18,8 @@ from wa_hub import compare, metrics, significance
 from wa_hub import m2 as codec
 from wa_hub.cli import app
 from wa_hub.errors import UsageError
-from wa_hub.evaluate import evaluate
-from wa_hub.schema import EvalSettings, Results, load_model_file
+from wa_hub.schema import Results, load_model_file
 from wa_hub.study import BENCH_SETS
-
-
-@pytest.fixture(scope="module")
-def source_results(sample_bench: Path, tmp_path_factory: pytest.TempPathFactory) -> Results:
-    out = tmp_path_factory.mktemp("eval") / "source" / "results.json"
-    results = evaluate(EvalSettings(model="-", bench=str(sample_bench), out=out, predictions_from="source"))
-    assert results is not None
-    return results
 
 
 def path_of(results: Results) -> Path:

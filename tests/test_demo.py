@@ -73,6 +73,11 @@ def test_demo_with_tiny_model_runs_every_stage_and_reads_back(tmp_path: Path) ->
     # one result per SARI/GLEU set, and P, R and F0.5 for each of the two GEC sets
     assert len(outcome.readback["evals"]) == 8 + 2 * 3
     assert {c for c, _, _ in outcome.readback["evals"]} == set(outcome.results["trained"].sets)
+    # the comparison of the two evaluations is printed, and the HTML report of both written
+    assert outcome.comparison is not None
+    assert [d.name for d in outcome.comparison.differences][-1] == "average"
+    assert "paired bootstrap over sentences" in output and "is significantly better" in output
+    assert outcome.html == workdir / "report.html" and "Examples" in outcome.html.read_text(encoding="utf-8")
 
     # a second run, through the CLI, reuses every stage and pushes nothing new (versions are immutable)
     again = CliRunner().invoke(app, ["demo", "--workdir", str(workdir), "--model", "tiny"])

@@ -74,6 +74,7 @@ class Rescorer:
 
     def __init__(self) -> None:
         self._rows: dict[tuple[str, str | None, str], list[BenchRow]] = {}
+        self._scored: dict[tuple[int, str], tuple[Results, ScoredSet]] = {}
 
     def rows(self, results: Results, config: str, path: Path | None) -> list[BenchRow]:
         key = (results.bench.path_or_id, results.bench.revision, config)
@@ -87,6 +88,13 @@ class Rescorer:
         return self._rows[key]
 
     def scored_set(self, results: Results, config: str, path: Path | None = None) -> ScoredSet:
+        """One set of `results` re-scored (once per Rescorer)."""
+        key = (id(results), config)
+        if key not in self._scored:
+            self._scored[key] = (results, self._rescore(results, config, path))
+        return self._scored[key][1]
+
+    def _rescore(self, results: Results, config: str, path: Path | None) -> ScoredSet:
         entry = results.sets[config]
         rows = self.rows(results, config, path)[: entry.n]
         done = read_done(predictions_dir(results, path), config)

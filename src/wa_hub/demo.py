@@ -77,6 +77,8 @@ class DemoOutcome:
     pushed: dict[str, dict[str, Any]] = field(default_factory=dict)  # repo -> push() result
     readback: dict[str, Any] = field(default_factory=dict)
     table: str = ""
+    comparison: Any = None  # wa_hub.compare.Comparison: trained vs untuned
+    html: Path | None = None  # the HTML report of both evaluations
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -281,8 +283,32 @@ def run_demo(
     console.print()
     console.print("[bold]The study's Table 3 layout, on the 8-row sample benchmark:[/bold]")
     console.print(outcome.table, highlight=False, markup=False, soft_wrap=True)
+    _print_comparison(console, outcome, names)
     _print_next(console, layout, run, recipe)
     return outcome
+
+
+def _print_comparison(console: Console, outcome: DemoOutcome, names: list[str]) -> None:
+    """Where the trained model is significantly better (paired bootstrap), and the HTML report of both."""
+    from wa_hub.compare import label, render_comparison
+    from wa_hub.html_report import write_report
+
+    layout, recipe = outcome.layout, outcome.recipe
+    paths = [layout.results(recipe, "untuned"), layout.results(recipe, "trained")]
+    results = [outcome.results["untuned"], outcome.results["trained"]]
+    short = ["untuned", "trained"]
+    outcome.html, (c,) = write_report(layout.workdir / "report.html", results, list(paths), short)
+    outcome.comparison = c
+    console.print()
+    console.print(render_comparison(c), highlight=False, markup=False, soft_wrap=True)
+    better = ", ".join(label(x) for x in c.better()) or "no set"
+    worse = ", ".join(label(x) for x in c.worse()) or "no set"
+    console.print(
+        f"[bold]{names[1]}[/bold] is significantly better (p < 0.05) on {better}; worse on {worse}. "
+        "With 8 rows per set most differences cannot be told from noise (see 'detectable').",
+        soft_wrap=True,
+    )
+    console.print(f"HTML report: {outcome.html}", highlight=False, markup=False, soft_wrap=True)
 
 
 def _quiet_libraries() -> None:
@@ -308,6 +334,7 @@ def _print_next(console: Console, layout: DemoLayout, run: Path, recipe: str) ->
         ("benchmark", layout.bench),
         ("training run", run),
         ("evaluations", layout.workdir / "eval"),
+        ("HTML report (both evaluations)", layout.workdir / "report.html"),
         ("local hub (serve it with olah)", layout.hub),
     ):
         console.print(f"  {label:32} {path}", highlight=False, markup=False, soft_wrap=True)
@@ -321,6 +348,7 @@ def _print_next(console: Console, layout: DemoLayout, run: Path, recipe: str) ->
         "wa-hub train --recipe lora-7b --dry-run              # then without --dry-run, on a GPU node",
         "wa-hub evaluate runs/lora-7b --bench build/writing-bench --out runs/lora-7b/eval/results.json",
         "wa-hub report runs/*/eval/results.json --with-paper",
+        "wa-hub report runs/a/eval/results.json runs/b/eval/results.json --compare --html report.html",
         "wa-hub push build/writing-instruct --repo ORG/writing-instruct    # and build/writing-bench",
         "wa-hub push runs/lora-7b --repo ORG/writing-alpaca-7b --version 1.0.0 "
         "--dataset-repo ORG/writing-instruct@v1.0.0 --bench-repo ORG/writing-bench@v1.0.0",
