@@ -86,7 +86,7 @@ def test_model_card_metadata_and_body(lora_run: Path, local_hub: Path, tmp_path:
     )
     if run.git_commit:
         assert f"| wa-hub commit | `{run.git_commit}`" in text
-    assert f"| {REPO} | {expected['conll14'].score:.2f} |" in text  # the Table 3 row
+    assert f"| {REPO} | {expected['conll14'].score:.2f} ±" in text  # the Table 3 row, with its 95% CI
     assert f"`{BENCH_REPO}` @ `v1.0.0`, commit `{bench_sha}`" in text
     assert "CC BY-NC 4.0" in text and "arXiv:2305.13225" in text
 
@@ -211,8 +211,8 @@ def test_several_results_one_headline_per_set(
     assert entry["source"]["url"].endswith("/eval/greedy/results.json")
     card = load_card(tmp_path, show(repo, "v1.0.0:README.md"))
     assert len([r for r in card.data.eval_results if r.dataset_config == "jfleg"]) == 1
-    assert f"| {REPO} (greedy) | {greedy.sets['conll14'].score:.2f} |" in card.text
-    assert f"| {REPO} (beam) | {beam.sets['conll14'].score:.2f} |" in card.text
+    assert f"| {REPO} (greedy) | {greedy.sets['conll14'].score:.2f} ±" in card.text
+    assert f"| {REPO} (beam) | {beam.sets['conll14'].score:.2f} ±" in card.text
     assert "`name=beam`, `do_sample=False`, `num_beams=4`" in card.text
     assert "from the greedy decoding" in card.text
 
