@@ -26,7 +26,7 @@ import numpy as np
 from wa_hub import significance
 from wa_hub.compare import Comparison, Rescorer, ScoredSet, comparison_rows, label
 from wa_hub.fileio import atomic_write_text
-from wa_hub.report import COLUMNS, KEYS, _cell, distinct, figure, table_rows
+from wa_hub.report import COLUMNS, KEYS, _cell, distinct_names, figure, table_rows
 from wa_hub.schema import BenchRow, EditDiagnostics, ErrorTypes, Results
 from wa_hub.significance import Interval
 from wa_hub.study import BENCH_BY_CONFIG, BENCH_SETS
@@ -133,7 +133,7 @@ def render_html(
 
     from wa_hub.resources import resource
 
-    names = distinct(names)
+    names = distinct_names(names, results)
     table = [
         {"name": row.name, "cells": [_cell(v, ci.get(k)) for v, k in zip(row.values, KEYS, strict=True)]}
         for row, ci in zip(table_rows(results, names), intervals, strict=True)
