@@ -1,7 +1,8 @@
 """Every card wa-hub writes, rendered one way, and card front matter read back with huggingface_hub.
 
-Three templates under `cards/`: `dataset.md.j2` (build-data), `benchmark.md.j2` (build-bench) and
-`model.md.j2` (`wa-hub push` of a run dir; its metadata and body values come from `wa_hub.hub.card`).
+Four templates under `cards/`: `dataset.md.j2` (build-data), `benchmark.md.j2` (build-bench),
+`model.md.j2` (`wa-hub push` of a run dir; its metadata and body values come from `wa_hub.hub.card`) and
+`details.md.j2` (the details dataset of `push --details`, from its `details.json`).
 `render(card_class, template, card_data, **values)` is the one rendering path for all of them.
 
 Why not `RepoCard.from_template`: it renders with a bare `jinja2.Template`, so a misspelt or missing value
@@ -201,6 +202,40 @@ def render_dataset_card(manifest: schema.Manifest, repo: str | None = None) -> D
         prompt_input=PROMPT_INPUT,
         prompt_no_input=PROMPT_NO_INPUT,
         **common,
+    )
+
+
+def render_details_card(manifest: schema.DetailsManifest, repo: str, bench_tag: str | None) -> DatasetCard:
+    """README.md of a details dataset (`wa-hub push --details`): links to the model, the benchmark commit."""
+    from huggingface_hub import DatasetCard, DatasetCardData, constants
+
+    from wa_hub.metrics import get_metric
+
+    data = DatasetCardData(
+        pretty_name=f"Details of {manifest.model} v{manifest.version}",
+        language=["en"],
+        license="other",
+        license_name=LICENSE_NAME,
+        task_categories=["text-generation"],
+        tags=["wa-hub", "evaluation", "details"],
+        size_categories=[size_category(max((s.rows for s in manifest.sets.values()), default=0))],
+        source_datasets=[manifest.bench],
+        configs=[
+            {"config_name": c, "data_files": [{"split": "test", "path": f"data/{c}/test-*.parquet"}]}
+            for c in manifest.sets
+        ],
+    )
+    labels = {c: get_metric(s.metric).label for c, s in manifest.sets.items()}
+    return render(
+        DatasetCard,
+        "details.md.j2",
+        data,
+        m=manifest,
+        repo=repo,
+        bench_tag=bench_tag if bench_tag != manifest.bench_revision else None,
+        first=next(iter(manifest.sets)),
+        labels=labels,
+        endpoint=constants.ENDPOINT,
     )
 
 

@@ -12,6 +12,7 @@ the real producers, never hand-written dicts.
 | `run.json` of a training run dir | `RunRecord` |
 | `results.json` of an evaluation | `Results` (one `SetResult` per set; a metric returns a `MetricResult`) |
 | a line of `predictions/<set>.jsonl`, and `predictions/meta.json` | `PredictionRow`, `PredictionsMeta` |
+| a row of a details dataset (`push --details`), and its `details.json` | `DetailsRow`, `DetailsManifest` |
 | `wa_hub_verified.json` in a checkpoint | `CheckpointMark` |
 | `evaluate`'s inputs | `EvalSettings` |
 
@@ -82,13 +83,17 @@ class BenchRow(Record):
 
 
 def arrow_schema(model: type[Record]) -> Any:
-    """The Parquet schema of a row model: every field a non-null string or list of strings, in order."""
+    """The Parquet schema of a row model: each field a non-null string, list of strings or float, in order."""
     import pyarrow as pa
 
-    fields = []
-    for name, info in model.model_fields.items():
-        kind = pa.list_(pa.string()) if info.annotation == list[str] else pa.string()
-        fields.append(pa.field(name, kind, nullable=False))
+    kinds: dict[Any, Any] = {
+        list[str]: pa.list_(pa.string()),
+        float: pa.float64(),
+    }  # else (str, Literal): string
+    fields = [
+        pa.field(name, kinds.get(info.annotation, pa.string()), nullable=False)
+        for name, info in model.model_fields.items()
+    ]
     return pa.schema(fields)
 
 
@@ -551,6 +556,44 @@ class PredictionRow(Record):
 
     id: str
     prediction: str  # the cleaned response (one line), what the metric scores
+
+
+class DetailsRow(Record):
+    """A row of a details dataset (`push --details`): a benchmark row, the model's output and its score."""
+
+    id: str
+    input: str
+    references: list[str]
+    prediction: str  # the model's cleaned output (PredictionRow.prediction)
+    hypothesis: (
+        str  # what the metric compared: the prediction in the gold's tokenization (SetResult.tokenize)
+    )
+    score: float  # the row's own score: the set's metric on this sentence alone (0-100)
+
+
+class DetailsSet(Record):
+    """One set of a details dataset: where its rows' outputs and corpus score come from."""
+
+    metric: MetricName
+    rows: int = Field(ge=0)
+    score: float  # the set's score in results.json, reproduced from the rows before publishing
+    decoding: str
+    tokenize: Tokenize
+    results: str  # the results.json in the model repo
+    predictions_sha256: str
+
+
+class DetailsManifest(Record):
+    """`details.json` of a details dataset: the model version, the benchmark commit and each set's sources."""
+
+    schema_version: int = SCHEMA_VERSION
+    kind: Literal["details"] = "details"
+    model: str  # ORG/NAME of the model repo
+    version: str  # the model's version (the details repo is tagged the same)
+    bench: str
+    bench_revision: str  # the benchmark's commit sha
+    wa_hub_version: str
+    sets: dict[str, DetailsSet]
 
 
 class PredictionsMeta(Record):

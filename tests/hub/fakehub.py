@@ -121,6 +121,10 @@ class FakeHub:
                 self._record(None)
                 hub._route(self, "GET", None)
 
+            def do_HEAD(self) -> None:
+                self._record(None)
+                hub._route(self, "HEAD", None)
+
             def do_POST(self) -> None:
                 raw = self._body()
                 ctype = self.headers.get("Content-Type", "")
@@ -157,6 +161,29 @@ class FakeHub:
         repo.branches[branch] = sha
         return sha
 
+    def _resolve(self, h: Any, method: str, parts: list[str]) -> None:
+        """`[datasets/]ORG/NAME/resolve/REV/PATH`: a file's bytes, with the headers hf_hub_download reads."""
+        at = parts.index("resolve")
+        kind = "dataset" if parts[0] == "datasets" else "model"
+        repo_id = "/".join(parts[at - 2 : at])
+        repo = self.repos.get((kind, repo_id))
+        sha = repo.sha(parts[at + 1]) if repo else None
+        data = repo.commits[sha].files.get("/".join(parts[at + 2 :])) if repo and sha else None
+        if data is None:
+            return h._reply(404, {"error": "Entry not found"}, {"X-Error-Code": "EntryNotFound"})
+        h.send_response(200)
+        for k, v in {
+            "X-Repo-Commit": sha,
+            "ETag": f'"{hashlib.sha1(data).hexdigest()}"',
+            "Content-Length": str(len(data)),
+            "Content-Type": "application/octet-stream",
+        }.items():
+            h.send_header(k, v)
+        h.end_headers()
+        if method == "GET":
+            h.wfile.write(data)
+        return None
+
     def _route(self, h: Any, method: str, body: Any) -> None:
         path = urlparse(h.path).path
         parts = [unquote(p) for p in path.strip("/").split("/")]
@@ -187,6 +214,8 @@ class FakeHub:
                 for o in body["objects"]
             ]  # fmt: skip
             return h._reply(200, {"transfer": "basic", "objects": objects})
+        if method in ("GET", "HEAD") and "resolve" in parts:
+            return self._resolve(h, method, parts)
         if parts[0] != "api" or len(parts) < 5:
             return h._reply(404, {"error": f"no route {method} {path}"})
         kind, org, name, op = parts[1], parts[2], parts[3], parts[4]

@@ -7,6 +7,7 @@ Real Hub (needs network and a write token; creates and deletes a private repo OR
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -106,16 +107,34 @@ def test_data_bench_and_model_each_one_commit_then_the_tag_and_no_token_anywhere
 
     caplog.set_level("DEBUG")
     model = "acme/tiny-writing-lora"
-    for path, repo, kind in ((sample_data, DATA_REPO, "datasets"), (sample_bench, BENCH_REPO, "datasets"),
-                             (lora_run, model, "models")):  # fmt: skip
+    details = f"{model}-details"
+    pushes = ((sample_data, [(DATA_REPO, "datasets")]), (sample_bench, [(BENCH_REPO, "datasets")]),
+              (lora_run, [(details, "datasets"), (model, "models")]))  # fmt: skip
+    for path, repos in pushes:
         n = len(hub.requests)
-        out = push(path, repo, **(REFS if path == lora_run else {}))
+        out = push(path, repos[-1][0], **({**REFS, "details": True} if path == lora_run else {}))
         later = hub.requests[n:]
-        commits = [i for i, r in enumerate(later) if r.method == "POST" and "/commit/" in r.path]
-        tags = [i for i, r in enumerate(later) if r.method == "POST" and "/tag/" in r.path]
-        assert len(commits) == 1 and len(tags) == 1 and commits[0] < tags[0], repo
+        for repo, kind in repos:  # each repo: one commit, then the tag on it
+            commits = [
+                i
+                for i, r in enumerate(later)
+                if r.method == "POST" and r.path.startswith(f"/api/{kind}/{repo}/commit/")
+            ]
+            tags = [
+                i
+                for i, r in enumerate(later)
+                if r.method == "POST" and r.path.startswith(f"/api/{kind}/{repo}/tag/")
+            ]
+            assert len(commits) == 1 and len(tags) == 1 and commits[0] < tags[0], repo
+            assert later[commits[0]].path == f"/api/{kind}/{repo}/commit/main"
         assert later[tags[0]].path.endswith(f"/tag/{out['revision']}")
-        assert later[commits[0]].path.startswith(f"/api/{kind}/{repo}/commit/main")
+    assert out["details"]["repo"] == details
+    details_files = hub.files_at("dataset", details, "v1.0.0")
+    assert {f"data/{s.config}/test-00000-of-00001.parquet" for s in BENCH_SETS} <= set(details_files)
+    assert (
+        json.loads(details_files["details.json"])["bench_revision"]
+        == hub.repos[("dataset", BENCH_REPO)].tags["v1.0.0"]
+    )
     bench = hub.files_at("dataset", BENCH_REPO, "v1.0.0")
     tasks = [t["id"] for t in yaml.safe_load(bench["eval.yaml"])["tasks"]]
     assert tasks == [s.config for s in BENCH_SETS]
@@ -130,7 +149,12 @@ def test_data_bench_and_model_each_one_commit_then_the_tag_and_no_token_anywhere
     (tmp_path / "README.md").write_bytes(files["README.md"])
     card = ModelCard.load(tmp_path / "README.md")
     assert {r.dataset_revision for r in card.data.eval_results} == {bench_sha}
-    for repo_type, repo in (("dataset", DATA_REPO), ("dataset", BENCH_REPO), ("model", model)):
+    for repo_type, repo in (
+        ("dataset", DATA_REPO),
+        ("dataset", BENCH_REPO),
+        ("dataset", details),
+        ("model", model),
+    ):
         for name, data in hub.files_at(repo_type, repo, "v1.0.0").items():
             assert FAKE_TOKEN.encode() not in data, name
     captured = capfd.readouterr()
@@ -175,3 +199,36 @@ def test_real_hub(dataset_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None
             push(dataset_folder, repo, version="1.0.0")
     finally:
         api.delete_repo(repo, repo_type="dataset", missing_ok=True)
+
+
+def test_details_left_by_a_stopped_push_are_read_back_and_kept(
+    hub: FakeHub,
+    sample_data: Path,
+    sample_bench: Path,
+    lora_run: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The Hub path of resuming: details.json is read back through /resolve/ and compared."""
+    from wa_hub.hub.hf import HfBackend
+
+    push(sample_data, DATA_REPO)
+    push(sample_bench, BENCH_REPO)
+    real = HfBackend.publish
+
+    def model_fails(self: HfBackend, repo: str, repo_type: str, *args: object, **kw: object) -> dict:
+        if repo_type == "model":
+            raise WaHubError("simulated: the model's push failed")
+        return real(self, repo, repo_type, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(HfBackend, "publish", model_fails)
+    with pytest.raises(WaHubError, match="simulated"):
+        push(lora_run, "acme/tiny-writing-lora", details=True, **REFS)
+    monkeypatch.setattr(HfBackend, "publish", real)
+    details = hub.repos[("dataset", "acme/tiny-writing-lora-details")]
+    before = dict(details.tags)
+    out = push(lora_run, "acme/tiny-writing-lora", details=True, **REFS)
+    assert details.tags == before and out["details"]["revision"] == before["v1.0.0"]
+    assert "already holds these details" in caplog.text
+    assert hub.calls("GET", "/datasets/acme/tiny-writing-lora-details/resolve/v1.0.0/details.json")
+    assert "v1.0.0" in hub.repos[("model", "acme/tiny-writing-lora")].tags

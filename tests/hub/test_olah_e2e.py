@@ -37,6 +37,7 @@ rows = ds["train"].to_list()
 eval_yaml = yaml.safe_load(open(hf_hub_download("acme/writing-bench", "eval.yaml", repo_type="dataset",
                                                 revision="v1.0.0")))
 bench_sha = HfApi().dataset_info("acme/writing-bench", revision="v1.0.0").sha
+eval_yaml_sets = [t["config"] for t in eval_yaml["tasks"]]
 
 tok = AutoTokenizer.from_pretrained("acme/tiny-writing-lora", revision="v1.0.0")
 message = {"role": "user", "content": "Fix grammatical errors in the text.", "input": "She go ."}
@@ -59,9 +60,12 @@ for name in sorted(f for f in files if f.startswith(".eval_results/")):
     data = yaml.safe_load(open(hf_hub_download("acme/tiny-writing-lora", name, revision="v1.0.0")))
     entries += [(name, e.dataset_id, e.task_id, e.dataset_revision, e.value, e.source_url)
                 for e in parse_eval_result_entries(data)]
-json.dump({"rows": rows, "prompt": prompt, "evals": evals, "merged_library": pinned.data.library_name,
-           "merged_evals": len(pinned.data.eval_results or []), "eval_yaml": eval_yaml,
-           "bench_sha": bench_sha, "entries": entries, "files": files}, open(out + "/client.json", "w"))
+details = {c: load_dataset("acme/tiny-writing-lora-details", c, split="test", revision="v1.0.0").to_list()
+           for c in eval_yaml_sets}
+json.dump({"details": details, "rows": rows, "prompt": prompt, "evals": evals,
+           "merged_library": pinned.data.library_name, "merged_evals": len(pinned.data.eval_results or []),
+           "eval_yaml": eval_yaml, "bench_sha": bench_sha, "entries": entries, "files": files},
+          open(out + "/client.json", "w"))
 """
 
 
@@ -72,6 +76,7 @@ def test_push_then_load_through_olah(
     import pyarrow.parquet as pq
     import torch
 
+    from wa_hub import schema
     from wa_hub.models import load_model
     from wa_hub.schema import Results, load_model_file
     from wa_hub.study import BENCH_SETS
@@ -79,7 +84,7 @@ def test_push_then_load_through_olah(
     hub = tmp_path / "hub"
     push(sample_data, DATA_REPO, hub_dir=hub)
     bench = push(sample_bench, BENCH_REPO, hub_dir=hub)
-    push(tiny_run, "acme/tiny-writing-lora", hub_dir=hub, **REFS)
+    push(tiny_run, "acme/tiny-writing-lora", hub_dir=hub, details=True, **REFS)
     push(tiny_run, "acme/tiny-writing", hub_dir=hub, merged=True, **REFS)
 
     with serve(hub, tmp_path / "olah") as endpoint:
@@ -119,6 +124,10 @@ def test_push_then_load_through_olah(
     assert evals[("conll14", "f0.5")] == (BENCH_REPO, bench["revision"], expected["conll14"].score)
     assert evals[("sts", "sari")][2] == expected["sts"].score
     assert got["merged_library"] == "transformers" and got["merged_evals"] == len(got["evals"])
+
+    for config in configs:  # the details dataset loads per set, one row per benchmark row scored
+        rows = got["details"][config]
+        assert len(rows) == expected[config].n and set(rows[0]) == set(schema.columns(schema.DetailsRow))
 
     served = torch.load(tmp_path / "logits.pt")
     ref = load_model(str(tiny_run))  # the run itself: its base + its adapter

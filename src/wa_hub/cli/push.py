@@ -62,6 +62,12 @@ def push_cmd(
         help="ORG/NAME or ORG/NAME@REVISION of the published training data, for a run.json that "
         "names a local dataset folder.",
     ),
+    details: bool = typer.Option(
+        False,
+        "--details",
+        help="Run dirs: also publish every evaluated row (input, references, output, scored hypothesis, "
+        "the row's score) as the dataset ORG/NAME-details, one config per set, at the same version.",
+    ),
     allow_older: bool = typer.Option(
         False,
         "--allow-older",
@@ -90,15 +96,17 @@ def push_cmd(
             bench_repo=bench_repo,
             dataset_repo=dataset_repo,
             allow_older=allow_older,
+            details=details,
         )
     finally:
         logger.removeHandler(handler)
-    console.print(
-        f"pushed [bold]{out['repo']}[/bold] ({out['repo_type']}) [bold]{out['tag']}[/bold]"
-        f" = commit {out['revision']}",
-        highlight=False,
-        soft_wrap=True,
-    )
+    for pushed in ([out["details"]] if out.get("details") else []) + [out]:
+        console.print(
+            f"pushed {pushed['repo']} ({pushed['repo_type']}) {pushed['tag']} = commit {pushed['revision']}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
     console.print(
         f'  pin it with revision="{out["tag"]}"  ·  {out["url"]}',
         highlight=False,

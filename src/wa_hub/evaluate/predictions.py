@@ -37,12 +37,9 @@ def _repair_tail(path: Path) -> None:
             f.truncate(keep)
 
 
-def read_file(path: Path) -> dict[str, str]:
-    """id -> prediction of one JSON-lines file (a partial last line is dropped and removed)."""
-    if not path.exists():
-        return {}
-    _repair_tail(path)
-    done: dict[str, str] = {}
+def read_rows(path: Path) -> dict[str, PredictionRow]:
+    """id -> row of one JSON-lines file, as it is (a bad or cut-off line is an error naming file and line)."""
+    done: dict[str, PredictionRow] = {}
     with open(path, encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
             if not line.strip():
@@ -53,8 +50,16 @@ def read_file(path: Path) -> dict[str, str]:
                 raise MalformedInputError(
                     path, n, 'a JSON object {"id", "prediction"}', line.strip()
                 ) from None
-            done[row.id] = row.prediction
+            done[row.id] = row
     return done
+
+
+def read_file(path: Path) -> dict[str, str]:
+    """id -> prediction of one JSON-lines file (a partial last line is dropped and removed)."""
+    if not path.exists():
+        return {}
+    _repair_tail(path)
+    return {k: row.prediction for k, row in read_rows(path).items()}
 
 
 def read_done(pred_dir: Path, config: str) -> dict[str, str]:

@@ -42,6 +42,10 @@ class Backend(Protocol):
         """`revision` (a tag, branch or sha; None: `main`) of `repo`, or None when either does not exist."""
         ...
 
+    def read(self, repo: str, repo_type: str, revision: str, path: str) -> bytes | None:
+        """The bytes of a small text file at `revision` (not an LFS file), or None when it is not there."""
+        ...
+
     def publish(
         self,
         repo: str,

@@ -124,14 +124,20 @@ def headlines(
     """One score per set, in the study's order: from the greedy results when they scored the whole set (the
     study's decoding), else from the first results file that did. A leaderboard lists each task once, and
     only scores of whole sets (a `--limit` run's are in the card's table, not here)."""
-    order = sorted(range(len(results)), key=lambda i: results[i].decoding.name != "greedy")
     out = []
     for s in BENCH_SETS:
-        whole = [i for i in order if s.config in results[i].sets and not is_partial(results[i], s.config)]
-        if whole:
-            i = whole[0]
+        i = pick(results, s.config, whole=True)
+        if i is not None:
             out.append(Headline(s, results[i].sets[s.config], results[i], benches[i], source_urls[i]))
     return out
+
+
+def pick(results: list[schema.Results], config: str, *, whole: bool) -> int | None:
+    """The results file a set's published score comes from: greedy first, then in the order given; `whole`:
+    only files that scored every row of the set."""
+    order = sorted(range(len(results)), key=lambda i: results[i].decoding.name != "greedy")
+    found = [i for i in order if config in results[i].sets and not (whole and is_partial(results[i], config))]
+    return found[0] if found else None
 
 
 def _scored(result: schema.Results) -> list[tuple[Any, schema.SetResult]]:
@@ -287,6 +293,7 @@ def render_model_card(
     scores: list[Headline],
     result_names: list[str],
     dataset: tuple[str | None, str | None],
+    details: str | None = None,
 ) -> ModelCard:
     """README.md of a model repo: ModelCardData (with model-index) + the body from `cards/model.md.j2`."""
     from huggingface_hub import ModelCard, ModelCardData
@@ -368,6 +375,7 @@ def render_model_card(
         metric_note=_metric_note(results),
         benches=sorted({_bench_text(b) for b in benches}),
         headline=_headline_text(scores, results),
+        details=details,
         decodings=[{k: v for k, v in r.decoding.identity().items() if v is not None} for r in results],
         prompt_template=PROMPT_INPUT,
         example_prompt=repr(example),

@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import importlib
 import logging
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from wa_hub.errors import UsageError, WaHubError
@@ -114,6 +116,30 @@ class HfBackend:
         if found is None:
             return None
         return Revision(found.sha, tuple(s.rfilename for s in found.siblings or ()))
+
+    def read(self, repo: str, repo_type: str, revision: str, path: str) -> bytes | None:
+        from huggingface_hub.errors import (
+            EntryNotFoundError,
+            LocalEntryNotFoundError,
+            RepositoryNotFoundError,
+            RevisionNotFoundError,
+        )
+
+        def download() -> bytes | None:
+            with tempfile.TemporaryDirectory(prefix="wa-hub-read-") as cache:
+                try:
+                    got = self.api.hf_hub_download(
+                        repo, path, repo_type=repo_type, revision=revision, cache_dir=cache
+                    )
+                except LocalEntryNotFoundError:  # the Hub did not answer: not "the file is not there"
+                    raise WaHubError(
+                        f"reading {path} of {repo}: cannot reach {self.where}; check the network, HF_ENDPOINT"
+                    ) from None
+                except (EntryNotFoundError, RepositoryNotFoundError, RevisionNotFoundError):
+                    return None
+                return Path(got).read_bytes()
+
+        return self._call(f"reading {path} of {repo}@{revision}", download)
 
     def _finish_interrupted(self, repo: str, repo_type: str, refs: Any) -> Any:
         """Tag the commit an interrupted push left untagged on `main`; delete its side branches."""

@@ -165,6 +165,17 @@ class LocalGitBackend:
         files = _git("ls-tree", "-r", "-z", "--name-only", sha, cwd=path)
         return Revision(sha, tuple(f for f in files.split("\0") if f))
 
+    def read(self, repo: str, repo_type: str, revision: str, path: str) -> bytes | None:
+        found = self.lookup(repo, repo_type, revision)
+        if found is None or path not in found.files:
+            return None
+        blob = subprocess.run(
+            ["git", "cat-file", "blob", f"{found.sha}:{path}"],
+            cwd=self.repo_path(repo, repo_type),
+            capture_output=True,
+        )
+        return blob.stdout if blob.returncode == 0 else None
+
     def _check_repo(self, path: Path) -> None:
         if not (path / ".git").is_dir():
             raise WaHubError(f"{path} exists but is not a git repo of this hub (expected {path}/.git)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +82,7 @@ def push(
     bench_repo: str | None = None,
     dataset_repo: str | None = None,
     allow_older: bool = False,
+    details: bool = False,
 ) -> dict[str, Any]:
     """Publish a dataset folder (has manifest.json) or a run dir (has run.json) as version `version`.
 
@@ -89,20 +91,23 @@ def push(
     of the adapter; `results` are results.json files (default: those found in the run dir);
     `bench_repo` / `dataset_repo` (`ORG/NAME[@REV]`) name the published benchmark / training data when
     results.json / run.json only know a local folder. A version lower than the repo's highest is refused
-    unless `allow_older` (then it is tagged and `main` stays at the highest).
+    unless `allow_older` (then it is tagged and `main` stays at the highest). `details` also publishes the
+    per-row outputs and scores as the dataset `<repo>-details` at the same version, first (its result is
+    under `details`).
     """
     path = Path(path)
     repo = check_repo_id(repo)
     if version is not None:
         parse_version(version)
     kind = stage.kind_of(path)
-    if kind == "dataset" and (merged or results or bench_repo or dataset_repo):
+    if kind == "dataset" and (merged or results or bench_repo or dataset_repo or details):
         raise UsageError(
-            f"{path} is a dataset folder: --merged, --results, --bench-repo and --dataset-repo "
+            f"{path} is a dataset folder: --merged, --results, --bench-repo, --dataset-repo and --details "
             "are for run dirs"
         )
     backend = make_backend(hub_dir, token)
     secret = known_token(token)
+    plan: DetailsPlan | None = None
     with fileio.scratch_dir(Path(tempfile.gettempdir()) / "wa-hub-push") as tmp:
         if kind == "dataset":
             manifest = schema.load_manifest(path)
@@ -121,14 +126,23 @@ def push(
             stage.check_weights(path, run.method)
             tag = version_tag(version or _default_version(backend, repo, kind, None))
             move_main = _moves_main(backend, repo, kind, tag, allow_older)
+            evals = _evaluations(path, backend, results, bench_repo)
+            if details:
+                plan = _details_plan(backend, repo, tag, evals, tmp, allow_older)
             files = _model_files(
-                path, run, repo, tag, backend, tmp, merged, results, bench_repo, dataset_repo
+                path, run, repo, tag, backend, tmp, merged, evals, dataset_repo, plan.repo if plan else None
             )
             what = "merged model" if merged else "model"
         check_no_secrets(files, [secret])
+        pushed_details = _publish_details(backend, plan, repo, tag, secret, private) if plan else None
         message = f"{what} {tag[1:]}: wa-hub push of {path.name}"
         log.info("pushing %d files to %s %s (%s)", len(files), repo, tag, backend.name)
-        return backend.publish(repo, kind, files, tag, private=private, message=message, move_main=move_main)
+        pushed: dict[str, Any] = backend.publish(
+            repo, kind, files, tag, private=private, message=message, move_main=move_main
+        )
+        if pushed_details is not None:
+            pushed["details"] = pushed_details
+        return pushed
 
 
 def _dataset_repo_files(folder: Path, manifest: schema.Manifest, repo: str) -> dict[str, Path | bytes]:
@@ -148,6 +162,77 @@ def _dataset_repo_files(folder: Path, manifest: schema.Manifest, repo: str) -> d
     return {name: text.encode() for name, text in cards.repo_files(manifest, repo).items()}
 
 
+@dataclass(frozen=True)
+class Evaluations:
+    """The results files a model push publishes, read and checked before any work: each file, its
+    contents, its benchmark (resolved to a commit on the hub pushed to) and its folder in the model repo."""
+
+    paths: list[Path]
+    results: list[schema.Results]
+    benches: list[card.BenchRef]
+    folders: list[str]
+
+
+def _evaluations(
+    run_dir: Path, backend: Backend, results: list[str | Path] | None, bench_repo: str | None
+) -> Evaluations:
+    paths = [Path(p) for p in results] if results else stage.find_results(run_dir)
+    for p in paths:
+        if not p.is_file():
+            raise UsageError(f"--results {p}: no such file")
+    scored = [schema.load_model_file(p, schema.Results) for p in paths]
+    refs = [card.bench_ref(r, bench_repo, str(p)) for r, p in zip(scored, paths, strict=True)]
+    what = [("--bench-repo" if bench_repo else f"{p}: its benchmark") for p in paths]
+    benches = [_resolve_bench(backend, ref, w) for ref, w in zip(refs, what, strict=True)]
+    return Evaluations(paths, scored, benches, stage.results_folders(scored))
+
+
+@dataclass(frozen=True)
+class DetailsPlan:
+    """The details dataset a model push publishes first: its files, and whether an earlier push made it."""
+
+    repo: str
+    files: dict[str, Path | bytes]
+    done: bool  # the tag exists and holds these very details (a push of this version stopped after it)
+    move_main: bool
+
+
+def _details_plan(
+    backend: Backend, repo: str, tag: str, evals: Evaluations, tmp: Path, allow_older: bool
+) -> DetailsPlan:
+    """`<repo>-details` at `tag`, built (and checked against results.json) before anything is published.
+
+    Its tag existing is an error, unless it holds the very details this push makes: an earlier push of this
+    version stopped after publishing them, and this one goes on with the model.
+    """
+    from wa_hub.hub import details
+
+    drepo = details.details_repo(repo)
+    existing = tag in backend.tags(drepo, "dataset")
+    move_main = True if existing else _moves_main(backend, drepo, "dataset", tag, allow_older)
+    in_repo = [f"{f}/results.json" for f in evals.folders]
+    sources = details.set_sources(evals.results, evals.paths, in_repo, evals.benches)
+    files, manifest = details.build(tmp / "details", repo, tag, sources)
+    if existing and not details.same_details(backend.read(drepo, "dataset", tag, "details.json"), manifest):
+        raise immutable_error(drepo, tag, backend.where)
+    return DetailsPlan(drepo, files, existing, move_main)
+
+
+def _publish_details(
+    backend: Backend, plan: DetailsPlan, repo: str, tag: str, secret: str | None, private: bool
+) -> dict[str, Any]:
+    if plan.done:
+        log.warning("%s %s already holds these details (from an interrupted push); kept", plan.repo, tag)
+        found = backend.lookup(plan.repo, "dataset", tag)
+        return {"repo": plan.repo, "repo_type": "dataset", "tag": tag, "revision": found.sha if found else ""}
+    check_no_secrets(plan.files, [secret])
+    message = f"details of {repo} {tag[1:]}: wa-hub push --details"
+    log.info("pushing %d files to %s %s (%s)", len(plan.files), plan.repo, tag, backend.name)
+    return backend.publish(
+        plan.repo, "dataset", plan.files, tag, private=private, message=message, move_main=plan.move_main
+    )
+
+
 def _model_files(
     run_dir: Path,
     run: schema.RunRecord,
@@ -156,20 +241,12 @@ def _model_files(
     backend: Backend,
     tmp: Path,
     merged: bool,
-    results: list[str | Path] | None,
-    bench_repo: str | None,
+    evals: Evaluations,
     dataset_repo: str | None,
+    details_repo: str | None,
 ) -> dict[str, Path | bytes]:
-    result_paths = [Path(p) for p in results] if results else stage.find_results(run_dir)
-    for p in result_paths:
-        if not p.is_file():
-            raise UsageError(f"--results {p}: no such file")
-    scored = [schema.load_model_file(p, schema.Results) for p in result_paths]
-    refs = [card.bench_ref(r, bench_repo, str(p)) for r, p in zip(scored, result_paths, strict=True)]
-    what = [("--bench-repo" if bench_repo else f"{p}: its benchmark") for p in result_paths]
-    benches = [_resolve_bench(backend, ref, w) for ref, w in zip(refs, what, strict=True)]
+    scored, benches = evals.results, evals.benches
     dataset = _dataset_ref(backend, run, dataset_repo, run_dir)
-
     weights_dir = run_dir
     card_run = run
     if merged:
@@ -182,8 +259,8 @@ def _model_files(
         weights_dir = Path(merge_run(run_dir, tmp / "merged"))
         card_run = run.model_copy(update={"merged_from": run_dir.name})
     files = stage.model_files(weights_dir, run_dir)
-    files.update(stage.results_files(result_paths, scored))
-    urls = [f"{backend.endpoint}/{repo}/blob/{tag}/{f}/results.json" for f in stage.results_folders(scored)]
+    files.update(stage.results_files(evals.paths, scored))
+    urls = [f"{backend.endpoint}/{repo}/blob/{tag}/{f}/results.json" for f in evals.folders]
     scores = card.headlines(scored, benches, urls)
     left_out = sorted({c for r in scored for c in r.sets} - {h.set.config for h in scores})
     if left_out:
@@ -205,6 +282,7 @@ def _model_files(
             scores=scores,
             result_names=names,
             dataset=dataset,
+            details=details_repo,
         )
     ).encode()
     files.update(card.eval_results_files(scores))
