@@ -106,7 +106,9 @@ class Rescorer:
             )
         sources = [r.input for r in rows]
         dumped = [r.model_dump() for r in rows]
-        hypotheses = scored_hypotheses(entry.metric, dumped, [done[r.id] for r in rows], entry.tokenize)
+        hypotheses = scored_hypotheses(
+            entry.metric, dumped, [done[r.id].prediction for r in rows], entry.tokenize
+        )
         options = {"beta": entry.beta} if entry.beta is not None else {}
         stats = set_stats(entry.metric, dumped, hypotheses, "none", **options)  # already tokenized
         score = metrics.get_metric(entry.metric).aggregate(stats).score

@@ -552,10 +552,19 @@ def _upgrade_set_v1(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 class PredictionRow(Record):
-    """A line of `predictions/<set>.jsonl`."""
+    """A line of `predictions/<set>.jsonl`: what the model wrote and, once the set is scored, how it scored.
+
+    `raw` and `prediction` are written as each batch is generated; `hypothesis`, `score` and `counts` when the
+    set is scored (and again by `evaluate --rescore`). None: not recorded (debug predictions have no raw
+    output; rows of wa-hub 0.1.0 have neither).
+    """
 
     id: str
-    prediction: str  # the cleaned response (one line), what the metric scores
+    prediction: str  # the cleaned response (one line, cut at `###`): what the metric is given
+    raw: str | None = None  # the model's decoded output, before cleaning
+    hypothesis: str | None = None  # `prediction` as the metric compared it (tokenized: SetResult.tokenize)
+    score: float | None = None  # this row's own score under the set's metric, 0-100 (`sentence_scores`)
+    counts: dict[str, int] | None = None  # its edit counts: m2 correct/proposed/gold, errant tp/fp/fn
 
 
 class DetailsRow(Record):

@@ -113,7 +113,7 @@ def test_interrupted_run_resumes_without_regenerating(
     assert res.sets["jfleg"].reused == 1 and res.sets["jfleg"].generated == 2
     assert len(generated) == 4 * 3 - 1  # every row once, except the one finished before the kill
     final = {p["id"]: p["prediction"] for p in read_jsonl(tmp_path / "predictions" / "jfleg.jsonl")}
-    assert all(final[i] == p for i, p in first.items())
+    assert all(final[i] == p.prediction for i, p in first.items())
 
     generated.clear()
     again = run("tiny:llama", bench_dir, out, **kw)  # all done: nothing generated, same scores

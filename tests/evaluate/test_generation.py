@@ -82,7 +82,7 @@ def test_batches_hold_rows_of_similar_length(tiny: Any, monkeypatch: pytest.Monk
         prompts(),
         batch_size=2,
         max_new_tokens=4,
-        on_batch=lambda i, p: calls.append(i),
+        on_batch=lambda i, p, raw: calls.append(i),
     )
     assert len(out) == len(TEXTS)
     assert [len(b) for b in seen] == [2, 2, 1]

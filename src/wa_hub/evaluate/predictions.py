@@ -1,10 +1,13 @@
 """Predictions on disk: `predictions/<set>.jsonl`, one `schema.PredictionRow` a line, appended per batch.
 
+Generation writes each row's raw output and cleaned prediction; scoring rewrites the file with what the
+metric compared (the tokenized hypothesis) and the row's own score and edit counts.
+
 A run killed mid-way leaves at most one partial last line; reading repairs it (truncates to the last
 complete line), so a rerun continues from every finished row. With several processes each one appends to
 its own shard (`<set>.rank<k>.jsonl`); the main process merges shards into `<set>.jsonl` in benchmark
-order at the end. A `meta.json` records what made the predictions so a rerun with another model or
-decoding does not silently mix outputs.
+order at the end (`collect`, then `write_set` with the scores). A `meta.json` records what made the
+predictions so a rerun with another model or decoding does not silently mix outputs.
 """
 
 from __future__ import annotations
@@ -48,21 +51,22 @@ def read_rows(path: Path) -> dict[str, PredictionRow]:
                 row = PredictionRow.model_validate_json(line)
             except ValidationError:
                 raise MalformedInputError(
-                    path, n, 'a JSON object {"id", "prediction"}', line.strip()
+                    path, n, 'a JSON object {"id", "prediction", ...}', line.strip()
                 ) from None
             done[row.id] = row
     return done
 
 
-def read_file(path: Path) -> dict[str, str]:
-    """id -> prediction of one JSON-lines file (a partial last line is dropped and removed)."""
+def read_file(path: Path) -> dict[str, PredictionRow]:
+    """id -> row of one JSON-lines file of a run (a partial last line, a write cut off by a kill, is dropped
+    and removed)."""
     if not path.exists():
         return {}
     _repair_tail(path)
-    return {k: row.prediction for k, row in read_rows(path).items()}
+    return read_rows(path)
 
 
-def read_done(pred_dir: Path, config: str) -> dict[str, str]:
+def read_done(pred_dir: Path, config: str) -> dict[str, PredictionRow]:
     """Every prediction already made for a set: the merged file plus any process shards."""
     done = read_file(set_file(pred_dir, config))
     for shard in sorted(pred_dir.glob(f"{config}.rank*.jsonl")):
@@ -70,37 +74,40 @@ def read_done(pred_dir: Path, config: str) -> dict[str, str]:
     return done
 
 
-def _line(id_: str, prediction: str) -> str:
-    return json.dumps(dump(PredictionRow(id=id_, prediction=prediction)), ensure_ascii=False) + "\n"
+def _line(row: PredictionRow) -> str:
+    return json.dumps(dump(row), ensure_ascii=False) + "\n"
 
 
-def append(path: Path, items: list[tuple[str, str]]) -> None:
+def append(path: Path, rows: list[PredictionRow]) -> None:
     """Append predictions and flush them to disk (one batch at a time)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a", encoding="utf-8") as f:
-        for id_, pred in items:
-            f.write(_line(id_, pred))
+        for row in rows:
+            f.write(_line(row))
         f.flush()
         os.fsync(f.fileno())
 
 
-def merge(pred_dir: Path, config: str, ids: list[str]) -> list[str]:
-    """Write `<set>.jsonl` in benchmark order from everything predicted, remove shards; return predictions."""
+def write_set(pred_dir: Path, config: str, rows: list[PredictionRow]) -> None:
+    """Rewrite `<set>.jsonl` atomically: `rows` in their order, then the file's other rows (an earlier,
+    larger run's, kept for a rerun without --limit); the set's process shards are removed."""
+    done = read_done(pred_dir, config)
+    wanted = {r.id for r in rows}
+    lines = [_line(r) for r in rows] + [_line(r) for i, r in done.items() if i not in wanted]
+    atomic_write_text(set_file(pred_dir, config), "".join(lines))
+    for shard in pred_dir.glob(f"{config}.rank*.jsonl"):
+        shard.unlink()
+
+
+def collect(pred_dir: Path, config: str, ids: list[str]) -> list[PredictionRow]:
+    """The rows of `ids`, in that order, from the set's file and shards (every one must be there)."""
     done = read_done(pred_dir, config)
     missing = [i for i in ids if i not in done]
     if missing:
         raise UsageError(
             f"{config}: {len(missing)} rows have no prediction in {pred_dir} (e.g. {missing[0]})"
         )
-    preds = [done[i] for i in ids]
-    lines = [_line(i, p) for i, p in zip(ids, preds, strict=True)]
-    # Rows predicted by an earlier, larger run (no --limit) are kept after the requested ones.
-    wanted = set(ids)
-    lines += [_line(i, p) for i, p in done.items() if i not in wanted]
-    atomic_write_text(set_file(pred_dir, config), "".join(lines))
-    for shard in pred_dir.glob(f"{config}.rank*.jsonl"):
-        shard.unlink()
-    return preds
+    return [done[i] for i in ids]
 
 
 def read_meta(pred_dir: Path) -> PredictionsMeta | None:

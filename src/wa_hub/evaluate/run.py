@@ -21,12 +21,11 @@ from typing import Any
 
 from wa_hub import __version__, provenance
 from wa_hub.analysis import set_analysis
-from wa_hub.build import set_tokenize
 from wa_hub.errors import UsageError
 from wa_hub.evaluate import bench as bench_mod
 from wa_hub.evaluate import predictions as pred_mod
 from wa_hub.evaluate.generation import decoding_settings, generate_responses
-from wa_hub.evaluate.scoring import debug_predictions, scored_hypotheses, set_stats
+from wa_hub.evaluate.scoring import choose_tokenize, debug_predictions, detailed_rows, set_stats
 from wa_hub.fileio import check_parents
 from wa_hub.metrics import get_metric
 from wa_hub.models import LoadedModel, check_source, load_model, read_run
@@ -38,6 +37,7 @@ from wa_hub.schema import (
     EvalHardware,
     EvalSettings,
     ModelInfo,
+    PredictionRow,
     PredictionsMeta,
     Results,
     SetResult,
@@ -92,6 +92,26 @@ def predictions_meta(settings: EvalSettings) -> PredictionsMeta:
         bench={"path_or_id": bench, "revision": settings.revision},
         decoding=decoding_info(settings).identity(),
     )
+
+
+def score_rows(
+    config: str, rows: list[BenchRow], preds: list[PredictionRow], tokenize: Tokenize
+) -> tuple[dict[str, Any], list[PredictionRow]]:
+    """A set's SetResult fields (the metric's result and its analysis: CI, diagnostics) from one pass of
+    per-sentence statistics, and the prediction rows with what was scored (`detailed_rows`)."""
+    metric_name = BENCH_BY_CONFIG[config].metric
+    stats = set_stats(metric_name, [r.model_dump() for r in rows], [p.prediction for p in preds], tokenize)
+    metric = get_metric(metric_name).aggregate(stats)
+    extra = set_analysis(config, stats, [r.input for r in rows], list(stats.hypotheses), [r.m2 for r in rows])
+    return {**as_dict(metric), **extra}, detailed_rows(stats, metric, preds)
+
+
+def summary(sets: dict[str, SetResult], complete_rows: bool) -> tuple[float | None, bool]:
+    """(average, complete): complete when all ten sets were scored on all their rows, and only then the
+    mean of their scores (the study's "All")."""
+    complete = all(s.config in sets for s in BENCH_SETS) and complete_rows
+    average = round(statistics.fmean(sets[s.config].score for s in BENCH_SETS), 4) if complete else None
+    return average, complete
 
 
 def _dtype(name: str, cuda: bool) -> Any:
@@ -193,7 +213,7 @@ class Evaluation:
         if self.settings.predictions_from is not None:
             if self.is_main:
                 preds = debug_predictions(self.settings.predictions_from, [r.model_dump() for r in pending])
-                items = [(r.id, p) for r, p in zip(pending, preds, strict=True)]
+                items = [PredictionRow(id=r.id, prediction=p) for r, p in zip(pending, preds, strict=True)]
                 pred_mod.append(pred_mod.set_file(self.pred_dir, config), items)
             return len(pending)
         assert self.loaded is not None
@@ -207,8 +227,12 @@ class Evaluation:
         with state.split_between_processes(pending) as mine:
             mine = list(mine)
 
-            def save(idx: list[int], preds: list[str]) -> None:
-                pred_mod.append(target, [(mine[i].id, p) for i, p in zip(idx, preds, strict=True)])
+            def save(idx: list[int], preds: list[str], raw: list[str]) -> None:
+                items = [
+                    PredictionRow(id=mine[i].id, prediction=p, raw=t)
+                    for i, p, t in zip(idx, preds, raw, strict=True)
+                ]
+                pred_mod.append(target, items)
                 bar.advance(task, len(idx) * state.num_processes)
 
             if mine:
@@ -224,29 +248,17 @@ class Evaluation:
                 )
         return len(pending)
 
-    def tokenize(self, config: str) -> Tokenize:
-        """How the set's outputs are tokenized: `--tokenize` for the metrics that read tokens, else the
-        benchmark's own setting for the set."""
-        chosen = self.settings.tokenize
-        if chosen is not None and get_metric(BENCH_BY_CONFIG[config].metric).tokenized:
-            return chosen
-        return set_tokenize(self.manifest, config)
-
     def score(
         self, config: str, rows: list[BenchRow], total: int, generated: int, started: float
     ) -> SetResult:
-        """Merge the set's predictions (in benchmark order) and score them with the set's metric."""
-        preds = pred_mod.merge(self.pred_dir, config, [r.id for r in rows])
-        tokenize = self.tokenize(config)
-        metric_name = BENCH_BY_CONFIG[config].metric
-        dumped = [r.model_dump() for r in rows]
-        stats = set_stats(metric_name, dumped, preds, tokenize)
-        metric = get_metric(metric_name).aggregate(stats)
-        hyps = scored_hypotheses(metric_name, dumped, preds, tokenize)
-        extra = set_analysis(config, stats, [r.input for r in rows], hyps, [r.m2 for r in rows])
+        """Score the set's predictions (in benchmark order) with its metric and write them back with what
+        was scored (`<set>.jsonl`, shards merged)."""
+        preds = pred_mod.collect(self.pred_dir, config, [r.id for r in rows])
+        tokenize = choose_tokenize(self.settings.tokenize, self.manifest, config)
+        fields, detailed = score_rows(config, rows, preds, tokenize)
+        pred_mod.write_set(self.pred_dir, config, detailed)
         return SetResult(
-            **as_dict(metric),
-            **extra,
+            **fields,
             rows=total,
             tokenize=tokenize,
             generated=generated,
@@ -256,8 +268,7 @@ class Evaluation:
 
     def finish(self, sets: dict[str, SetResult], complete_rows: bool) -> Results:
         """Assemble results.json (the average only when every row of all ten sets was scored) and write it."""
-        complete = all(s.config in sets for s in BENCH_SETS) and complete_rows
-        average = round(statistics.fmean(sets[s.config].score for s in BENCH_SETS), 4) if complete else None
+        average, complete = summary(sets, complete_rows)
         results = Results(
             wa_hub_version=__version__,
             model=self.model_info,

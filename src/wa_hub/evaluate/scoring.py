@@ -12,12 +12,22 @@ from collections.abc import Sequence
 from typing import Any
 
 from wa_hub import metrics
+from wa_hub.build import set_tokenize
 from wa_hub.errors import UsageError, WaHubError
 from wa_hub.m2 import apply_edits, parse_block
 from wa_hub.metrics.stats import SentenceStats
-from wa_hub.schema import MetricResult
+from wa_hub.schema import BenchManifest, MetricResult, PredictionRow, Tokenize
+from wa_hub.study import BENCH_BY_CONFIG
 
 PREDICTIONS_FROM = ("references", "source")
+
+
+def choose_tokenize(chosen: Tokenize | None, manifest: BenchManifest | None, config: str) -> Tokenize:
+    """How a set's outputs are tokenized: `chosen` (`--tokenize`) for the metrics that read tokens, else the
+    benchmark's own setting for the set."""
+    if chosen is not None and metrics.get_metric(BENCH_BY_CONFIG[config].metric).tokenized:
+        return chosen
+    return set_tokenize(manifest, config)
 
 
 def set_stats(
@@ -28,7 +38,8 @@ def set_stats(
     **options: Any,
 ) -> SentenceStats:
     """The set's per-sentence statistics of `predictions` (one per row, in row order), tokenized by
-    `tokenize`: what `score_set` aggregates, and what the bootstrap resamples (`wa_hub.compare`)."""
+    `tokenize` (`stats.hypotheses` holds what was compared): what `score_set` aggregates, and what the
+    bootstrap resamples (`wa_hub.compare`)."""
     if len(rows) != len(predictions):
         raise WaHubError(
             f"{len(rows)} rows but {len(predictions)} predictions; one prediction per row is expected"
@@ -62,6 +73,25 @@ def score_set(
 ) -> MetricResult:
     """Score `predictions` (one per row, in row order) with the set's metric, tokenized by `tokenize`."""
     return metrics.get_metric(metric).aggregate(set_stats(metric, rows, predictions, tokenize))
+
+
+def detailed_rows(
+    stats: SentenceStats, result: MetricResult, predictions: Sequence[PredictionRow]
+) -> list[PredictionRow]:
+    """Each prediction row with what was scored: the hypothesis the metric compared, the row's own score
+    (`metrics.sentence_scores`) and, for M2 and ERRANT, its edit counts (`result.counts`' names)."""
+    scores = metrics.sentence_scores(stats)
+    keys = list(result.counts)
+    return [
+        p.model_copy(
+            update={
+                "hypothesis": h,
+                "score": float(x),
+                "counts": {k: int(stats.arrays[k][i]) for k in keys} if keys else None,
+            }
+        )
+        for i, (p, h, x) in enumerate(zip(predictions, stats.hypotheses, scores, strict=True))
+    ]
 
 
 def reference_predictions(rows: Sequence[dict[str, Any]]) -> list[str]:

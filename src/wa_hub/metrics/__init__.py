@@ -228,11 +228,27 @@ def sentence_stats(
     tokenize: str = "none",
     **options: Any,
 ) -> SentenceStats:
-    """`score`'s per-sentence half: `get_metric(metric).aggregate(sentence_stats(...))` is `score(...)`."""
+    """`score`'s per-sentence half: `get_metric(metric).aggregate(sentence_stats(...))` is `score(...)`.
+
+    The statistics keep the hypotheses as the metric compared them (`stats.hypotheses`, after `tokenize`).
+    """
     spec = get_metric(metric)
     hyps = scored_hypotheses(metric, hypotheses, tokenize=tokenize, sources=sources, gold_m2=gold_m2)
     stats = spec.sentence_stats(*_arguments(spec, sources, hyps, references, gold_m2), **options)
-    return replace(stats, settings=_with_tokenize(stats.settings, spec, tokenize))
+    return replace(stats, settings=_with_tokenize(stats.settings, spec, tokenize), hypotheses=tuple(hyps))
+
+
+def sentence_scores(stats: SentenceStats, chunk: int = 256) -> np.ndarray:
+    """Each sentence's own score (0-100): the metric's corpus formula on that sentence's statistics alone,
+    i.e. `aggregate` of one-hot rows (for M2 and ERRANT, with the annotator the corpus pass chose)."""
+    spec = get_metric(stats.metric)
+    out = np.empty(stats.n)
+    for lo in range(0, stats.n, chunk):
+        hi = min(lo + chunk, stats.n)
+        weights = np.zeros((hi - lo, stats.n))
+        weights[np.arange(hi - lo), np.arange(lo, hi)] = 1.0
+        out[lo:hi] = spec.aggregate(stats, weights)
+    return out
 
 
 __all__ = [
@@ -247,5 +263,6 @@ __all__ = [
     "sari",
     "score",
     "scored_hypotheses",
+    "sentence_scores",
     "sentence_stats",
 ]

@@ -27,7 +27,8 @@ class SentenceStats:
     `arrays` maps a name to an array whose first axis is the sentence (GLEU also keeps one row per
     (sentence, reference) pair); `beta` is the F-score's, for m2 and errant; `settings` the options the
     statistics were made with, copied into the result; `labels` names the categories axis of ERRANT's
-    `arrays["categories"]`.
+    `arrays["categories"]`; `hypotheses` what was scored, one per sentence, when the registry's
+    `sentence_stats` made them (after its `tokenize`).
     """
 
     metric: MetricName
@@ -36,6 +37,7 @@ class SentenceStats:
     beta: float | None = None
     settings: dict[str, Any] = field(default_factory=dict)
     labels: tuple[str, ...] = ()
+    hypotheses: tuple[str, ...] = ()
 
     def check(self, metric: MetricName) -> None:
         if self.metric != metric:
