@@ -11,8 +11,8 @@ revision), the predictions beside results.json, and the metric registry: `hypoth
 compared (`metrics.scored_hypotheses` with the set's `tokenize`), `score` the row's own score (its
 sentence statistics aggregated alone, a one-hot weight, as `wa_hub.metrics.stats` documents). Before
 anything is published, the rows must give back results.json's score for the set, so a details dataset
-never disagrees with the model card. Prediction rows that already carry `hypothesis` / `score` (written by
-`evaluate`) are used as they are.
+never disagrees with the model card. The hypotheses are made again from the predictions even where a
+prediction row carries the `hypothesis` evaluate wrote, so an edited prediction cannot slip through.
 """
 
 from __future__ import annotations
@@ -110,17 +110,13 @@ def set_rows(src: SetSource) -> list[schema.DetailsRow]:
             f"{src.results_path} scored {entry.n} rows of {config}: they are not the same evaluation"
         )
     predictions = [preds[r.id].prediction for r in bench]
-    given = [getattr(preds[r.id], "hypothesis", None) for r in bench]
-    hypotheses = (
-        [str(h) for h in given]
-        if all(h is not None for h in given)
-        else metrics.scored_hypotheses(
-            entry.metric,
-            predictions,
-            tokenize=entry.tokenize,
-            sources=[r.input for r in bench],
-            gold_m2=[r.m2 for r in bench],
-        )
+    # made again from the predictions (a row's saved `hypothesis` would not show an edited prediction)
+    hypotheses = metrics.scored_hypotheses(
+        entry.metric,
+        predictions,
+        tokenize=entry.tokenize,
+        sources=[r.input for r in bench],
+        gold_m2=[r.m2 for r in bench],
     )
     options: dict[str, Any] = {"beta": entry.beta} if entry.beta is not None else {}
     stats = metrics.sentence_stats(
