@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import typer
+import typer.rich_utils
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
 
@@ -25,16 +25,18 @@ OFF_TTY_WIDTH = 200  # output piped to a file, a pager or a CI log: wide enough 
 
 
 def _console(stderr: bool = False) -> Console:
-    """The terminal's width, or 200 columns off a terminal (rich would take 80 and break every longer line);
-    `COLUMNS` wins when set. Messages print with `soft_wrap=True`: never broken, whatever their length."""
+    """The terminal's width, or 200 columns off a terminal (rich would take `COLUMNS` or 80 and break every
+    longer line). Messages print with `soft_wrap=True`: never broken, whatever their length."""
     out = Console(stderr=stderr)
-    if not out.is_terminal and "COLUMNS" not in os.environ:
+    if not out.is_terminal:
         out.width = OFF_TTY_WIDTH
     return out
 
 
 console = _console()
 err_console = _console(stderr=True)
+if not err_console.is_terminal and typer.rich_utils.MAX_WIDTH is None:  # click's usage errors and --help
+    typer.rich_utils.MAX_WIDTH = OFF_TTY_WIDTH
 
 F = TypeVar("F", bound=Callable[..., Any])
 M = TypeVar("M", bound=BaseModel)

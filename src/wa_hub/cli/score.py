@@ -126,12 +126,12 @@ def _show(label: str, result: MetricResult, as_json: bool, files: dict[str, Any]
         table.add_row(" / ".join(result.counts), " / ".join(str(v) for v in result.counts.values()))
     if tokenize is not None:
         table.add_row("tokenize", str(tokenize))
-    for name, value in files.items():
-        if isinstance(value, list):
-            table.add_row("references", "\n".join(value))
-        else:
-            table.add_row(f"{name} file", value)
     console.print(table)
+    # The files below the table, each on its own line: a table cell would cut a long path short.
+    for name, value in files.items():
+        for path in value if isinstance(value, list) else [value]:
+            label = "reference" if isinstance(value, list) else f"{name} file"
+            console.print(f" {label:<10} {path}", highlight=False, markup=False, soft_wrap=True)
 
 
 @score_app.command("m2")
