@@ -172,3 +172,16 @@ def test_read_lines_errors_name_the_file_and_line(tmp_path: Path) -> None:
     bad.write_bytes(b"ok\nstill ok\n\xff\n")
     with pytest.raises(MalformedInputError, match=r"bad\.txt:3: expected UTF-8 text"):
         read_lines(bad)
+
+
+def test_replacing_works_where_the_system_cannot_swap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where renameat2's exchange is missing (another OS, some filesystems) the old folder is moved aside,
+    the new one moved in, the old one removed."""
+    monkeypatch.setattr("wa_hub.fileio._exchange", lambda a, b: False)
+    out = _wa_hub_folder(tmp_path / "out")
+    with atomic_dir(out, overwrite=True) as tmp:
+        (tmp / "new.txt").write_text("new")
+    assert sorted(p.name for p in out.iterdir()) == ["new.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import ctypes
+import errno
 import glob
 import hashlib
 import json
@@ -136,10 +138,8 @@ def sweep_stale(path: str | Path) -> None:
                 continue
             if kind == "old" and not path.exists() and not path.is_symlink():
                 entry.rename(path)
-            elif entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry, ignore_errors=True)
             else:
-                entry.unlink(missing_ok=True)
+                _remove(entry)
 
 
 @contextlib.contextmanager
@@ -159,21 +159,54 @@ def atomic_dir(
     os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it 0700; an ordinary mkdir would not
     try:
         yield tmp
-        old = None
-        if out.exists() or out.is_symlink():
-            old = out.parent / (_temp_prefix(out.name, "old") + secrets.token_hex(4))
-            out.rename(old)
-        try:
-            tmp.rename(out)
-        except BaseException:
-            if old is not None:
-                old.rename(out)
-            raise
+        _move_into_place(tmp, out)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        _remove(tmp)  # the unfinished new folder, or after the swap the old one
         raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux `renameat2(RENAME_EXCHANGE)`); False where the system cannot.
+
+    The standard library has no such call and no maintained package wraps it, so it is called here.
+    """
+    fn = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if fn is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EXDEV):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def _move_into_place(tmp: Path, out: Path) -> None:
+    """`tmp` becomes `out`. An existing `out` is swapped with it in one step and then removed, so `out`
+    always holds the old state or the new one; where the system cannot swap, `out` is moved aside first
+    (and `sweep_stale` puts it back when a kill comes between the two renames)."""
+    if not (out.exists() or out.is_symlink()):
+        tmp.rename(out)
+        return
+    if _exchange(tmp, out):
+        _remove(tmp)  # now the old folder
+        return
+    old = out.parent / (_temp_prefix(out.name, "old") + secrets.token_hex(4))
+    out.rename(old)
+    try:
+        tmp.rename(out)
+    except BaseException:
+        old.rename(out)
+        raise
+    _remove(old)
+
+
+def _remove(entry: Path) -> None:
+    if entry.is_dir() and not entry.is_symlink():
+        shutil.rmtree(entry, ignore_errors=True)
+    else:
+        entry.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
