@@ -27,7 +27,10 @@ class Browser:
     """One headless Chromium with one page; `call` sends a command and returns its result."""
 
     def __init__(self, binary: str, width: int = 1280, height: int = 1600) -> None:
-        self._profile = tempfile.mkdtemp(prefix="wa-hub-chromium-")
+        # Chromium puts unix sockets in its profile and temp dirs; a long $TMPDIR overflows their 108-byte
+        # path limit and chromium aborts, so both are short (the suite runs under any temp path).
+        short = "/tmp" if os.path.isdir("/tmp") else None
+        self._profile = tempfile.mkdtemp(prefix="wa-hub-chromium-", dir=short)
         to_browser_r, self._to_browser = os.pipe()
         self._from_browser, from_browser_w = os.pipe()
         # The child must see the pipe ends as fd 3 (commands) and fd 4 (replies).
@@ -48,6 +51,7 @@ class Browser:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            env={**os.environ, "TMPDIR": short} if short else None,
             pass_fds=(3, 4),
             preexec_fn=lambda: (os.dup2(to_browser_r, 3), os.dup2(from_browser_w, 4)),
         )
