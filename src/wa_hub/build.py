@@ -35,6 +35,7 @@ from wa_hub.schema import (
     Split,
     TaskPartUsed,
     Tokenize,
+    TrainTestOverlap,
     arrow_schema,
     columns,
     parse_obj,
@@ -404,18 +405,25 @@ def build_data(
     overwrite: bool = False,
     spec: str | Path = "writing-instruct",
     progress: bool = False,
+    bench: str | Path | None = None,
 ) -> Path:
     """Build the instruction dataset folder at `out` and return its path.
 
     `raw_dir=None` with `sample=True` reads the sample raw files shipped in the package. `per_task`,
     `generic` and `seed` override the spec (in sample mode, the spec's `sample:` counts are the defaults).
     Steps: plan (validate options, check every file is there), read each task's sources and pick rows,
-    read the generic sources, assemble the configs, hash the raw files, write the folder.
+    read the generic sources, assemble the configs, compare them with the benchmark (`bench`, a build-bench
+    folder, else the benchmark's raw sources when the raw dir has them: `wa_hub.overlap`), hash the raw
+    files, write the folder.
     """
     version = _check_version(version)
+    if bench is not None:
+        from wa_hub.evaluate.bench import local_manifest
+
+        local_manifest(Path(bench))
     plan = _plan_data(raw_dir, spec, seed, per_task, generic, sample)
     check_out(out, overwrite, keep=[plan.raw])
-    n_steps = sum(len(p) for p in plan.spec.tasks.values()) + len(plan.generic) + 2
+    n_steps = sum(len(p) for p in plan.spec.tasks.values()) + len(plan.generic) + 3
     with _progress(progress, "building writing-instruct", n_steps) as (bar, step):
 
         def advance(description: str) -> None:
@@ -425,6 +433,9 @@ def build_data(
         generic_configs, warnings = _generic_rows(plan, advance)
         configs = _data_configs(tasks, generic_configs)
         used_sources = plan.train_sources + [src for _, src in plan.generic]
+        advance("comparing with the benchmark")
+        found = _overlap(plan, configs, bench)
+        warnings += [w for w in [_overlap_warning(found)] if w]
         advance("hashing raw files")
         manifest = InstructionManifest(
             name=plan.spec.name,
@@ -442,10 +453,45 @@ def build_data(
             columns=list(columns(InstructionRow)),
             sources=[s.key for s in used_sources],
             warnings=warnings,
+            overlap=found,
         )
         advance("writing Parquet")
         write_dataset_folder(out, manifest, configs, InstructionRow, overwrite, keep=[plan.raw])
     return Path(out)
+
+
+def _overlap(
+    plan: _DataPlan, configs: dict[str, list[InstructionRow]], bench: str | Path | None
+) -> TrainTestOverlap | None:
+    """Training inputs the benchmark also has: the given build-bench folder's sets, else the sets the
+    benchmark's raw sources in the raw dir give (as build-bench would build them), else not checked."""
+    from wa_hub import overlap
+
+    rows = [r for config_rows in configs.values() for r in config_rows]
+    if bench is not None:
+        from wa_hub.evaluate.bench import load_set, local_manifest
+
+        folder = Path(bench)
+        m = local_manifest(folder)
+        sets = {bs.config: load_set(str(folder), bs.config) for bs in BENCH_SETS if bs.config in m.counts}
+        return overlap.find(rows, sets, f"{folder} ({m.name} v{m.version})")
+    bench_spec = load_bench_spec()
+    sources = list(dict.fromkeys(get_source(x.source, "test") for x in bench_spec.sets.values()))
+    if not all(p.is_file() for src in sources for p in src.paths(plan.raw)):
+        return None
+    sets, _ = _read_bench_sets(bench_spec, plan.raw, plan.sample, lambda _: None)
+    return overlap.find(rows, sets, f"the benchmark's raw sources in {plan.raw}")
+
+
+def _overlap_warning(found: TrainTestOverlap | None) -> str | None:
+    if found is None:
+        return (
+            "train/test overlap not checked: the raw dir has not all the benchmark's sources; pass --bench "
+            "with a build-bench folder"
+        )
+    from wa_hub.overlap import warning
+
+    return warning(found)
 
 
 # --- build-bench --------------------------------------------------------------------------------------

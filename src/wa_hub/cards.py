@@ -39,6 +39,8 @@ DATA_TAGS = ["writing-assistance", "instruction-tuning", "alpaca", "wa-hub"]
 BENCH_TAGS = ["writing-assistance", "grammatical-error-correction", "simplification", "wa-hub"]
 LOCAL_FOLDER = "path/to/this/folder"  # what snippets load before the folder has a repo
 EVALUATION_FRAMEWORK = "wa-hub"  # eval.yaml's `evaluation_framework`
+LICENSE_FILE = "LICENSE.md"  # `license_link` of every dataset card (`license: other` needs one)
+TASK_IDS = ["text-simplification"]  # the Hub's task ids that apply (text-generation's subtasks)
 
 
 @cache
@@ -119,18 +121,90 @@ def size_category(n: int) -> str:
     return "1M<n<10M"
 
 
-def dataset_card_data(manifest: schema.Manifest) -> Any:
-    """The front matter: licence, tags, size and `configs:` (one per manifest config, its Parquet files)."""
+def dataset_info(row_model: type[schema.Record], splits: dict[str, tuple[str, int]]) -> Any:
+    """`dataset_info:` as `datasets` writes it (features from the row model's Arrow schema; per config its
+    split and rows), without the byte sizes a manifest does not record."""
+    import datasets
+    from datasets.info import DatasetInfo, DatasetInfosDict
+    from datasets.splits import SplitDict, SplitInfo
     from huggingface_hub import DatasetCardData
 
+    features = datasets.Features.from_arrow_schema(schema.arrow_schema(row_model))
+    infos = DatasetInfosDict(
+        {
+            config: DatasetInfo(
+                features=features,
+                splits=SplitDict({split: SplitInfo(split, num_examples=rows)}),
+                config_name=config,
+            )
+            for config, (split, rows) in splits.items()
+        }
+    )
+    holder = DatasetCardData()
+    infos.to_dataset_card_data(holder)
+    info = holder.to_dict()["dataset_info"]
+    for entry in info if isinstance(info, list) else [info]:
+        for split in entry.get("splits", []):
+            split.pop("num_bytes", None)
+        for key in ("download_size", "dataset_size"):
+            entry.pop(key, None)
+    return info
+
+
+def source_datasets(sources: list[Any]) -> list[str]:
+    """`source_datasets:`: `extended|<Hub id>` for sources on the Hub, else `extended|<registry id>`."""
+    out = []
+    for s in sources:
+        hub = next((f.hub_repo for f in s.files if f.hub_repo), None)
+        out.append(f"extended|{hub or s.id}")
+    return list(dict.fromkeys(out))
+
+
+def gating(sources: list[Any]) -> dict[str, Any]:
+    """The access prompt of a gated dataset (`extra_gated_prompt` / `_fields`, as the Hub reads them)."""
+    restricted = [s.name for s in sources if not s.redistribute]
+    prompt = (
+        "This dataset is for non-commercial research use only, under each source's licence (LICENSE.md)."
+        + (
+            f" {', '.join(restricted)} may not be redistributed: ask for access only if you hold the rights "
+            "holders' licence for it."
+            if restricted
+            else ""
+        )
+    )
+    fields: dict[str, str] = {
+        "Affiliation": "text",
+        "I will use it for non-commercial research only": "checkbox",
+    }
+    if restricted:
+        fields[f"I hold the licence of {', '.join(restricted)}"] = "checkbox"
+    return {"extra_gated_prompt": prompt, "extra_gated_fields": fields}
+
+
+def restricted_sources(manifest: schema.Manifest) -> list[Any]:
+    """Sources whose licence forbids redistribution, in a build of their real text (not a sample build)."""
+    return [] if manifest.sample else [s for s in _sources(manifest) if not s.redistribute]
+
+
+def dataset_card_data(manifest: schema.Manifest, gated: bool = False) -> Any:
+    """The front matter: licence (+ `LICENSE.md`), tasks, sources, size, `dataset_info`, `configs:` (one per
+    manifest config, its Parquet files) and, for a gated repo, its access prompt."""
+    from huggingface_hub import DatasetCardData
+
+    sources = _sources(manifest)
+    row_model = schema.BenchRow if manifest.kind == "benchmark" else schema.InstructionRow
     return DatasetCardData(
         pretty_name=manifest.pretty_name or manifest.name,
         language=["en"],
         license="other",
         license_name=LICENSE_NAME,
+        license_link=LICENSE_FILE,
         task_categories=["text-generation"],
+        task_ids=TASK_IDS,
         tags=BENCH_TAGS if manifest.kind == "benchmark" else DATA_TAGS,
         size_categories=[size_category(max(manifest.counts.values(), default=0))],
+        source_datasets=source_datasets(sources),
+        dataset_info=dataset_info(row_model, {c.name: (c.split, c.rows) for c in manifest.configs}),
         configs=[
             {
                 "config_name": c.name,
@@ -139,6 +213,7 @@ def dataset_card_data(manifest: schema.Manifest) -> Any:
             }
             for c in manifest.configs
         ],
+        **(gating(sources) if gated else {}),
     )
 
 
@@ -157,11 +232,13 @@ def _sources(manifest: schema.Manifest) -> list[Any]:
     return out
 
 
-def render_dataset_card(manifest: schema.Manifest, repo: str | None = None) -> DatasetCard:
+def render_dataset_card(
+    manifest: schema.Manifest, repo: str | None = None, gated: bool = False
+) -> DatasetCard:
     """The README.md of a build-data or build-bench folder, from its manifest alone.
 
     `repo=None`: the folder as built (snippets load it from disk); `repo`: the card of version
-    `manifest.version` of `repo`, pinned to its tag `v<version>`.
+    `manifest.version` of `repo`, pinned to its tag `v<version>`; `gated`: with the access prompt.
     """
     from huggingface_hub import DatasetCard
 
@@ -174,8 +251,10 @@ def render_dataset_card(manifest: schema.Manifest, repo: str | None = None) -> D
         tag=f"v{manifest.version}",
         default=_default_config(manifest),
         sources=_sources(manifest),
+        restricted=restricted_sources(manifest),
+        gated=gated,
     )
-    data = dataset_card_data(manifest)
+    data = dataset_card_data(manifest, gated)
     if isinstance(manifest, schema.BenchManifest):
         from wa_hub.build import set_tokenize
         from wa_hub.paper import PAPER_ROWS
@@ -205,7 +284,9 @@ def render_dataset_card(manifest: schema.Manifest, repo: str | None = None) -> D
     )
 
 
-def render_details_card(manifest: schema.DetailsManifest, repo: str, bench_tag: str | None) -> DatasetCard:
+def render_details_card(
+    manifest: schema.DetailsManifest, repo: str, bench_tag: str | None, gated: bool = False
+) -> DatasetCard:
     """README.md of a details dataset (`wa-hub push --details`): links to the model, the benchmark commit."""
     from huggingface_hub import DatasetCard, DatasetCardData, constants
 
@@ -219,11 +300,13 @@ def render_details_card(manifest: schema.DetailsManifest, repo: str, bench_tag: 
         task_categories=["text-generation"],
         tags=["wa-hub", "evaluation", "details"],
         size_categories=[size_category(max((s.rows for s in manifest.sets.values()), default=0))],
-        source_datasets=[manifest.bench],
+        source_datasets=[f"extended|{manifest.bench}"],
+        dataset_info=dataset_info(schema.DetailsRow, {c: ("test", s.rows) for c, s in manifest.sets.items()}),
         configs=[
             {"config_name": c, "data_files": [{"split": "test", "path": f"data/{c}/test-*.parquet"}]}
             for c in manifest.sets
         ],
+        **(gating([]) if gated else {}),
     )
     labels = {c: get_metric(s.metric).label for c, s in manifest.sets.items()}
     return render(
@@ -270,9 +353,22 @@ def eval_yaml(manifest: schema.BenchManifest) -> str:
     return yaml.safe_dump(spec, sort_keys=False, allow_unicode=True, width=110)
 
 
-def repo_files(manifest: schema.Manifest, repo: str | None = None) -> dict[str, str]:
-    """The files of a dataset folder made from its manifest alone: the card, and a benchmark's eval.yaml."""
-    files = {"README.md": str(render_dataset_card(manifest, repo))}
+def render_license(manifest: schema.Manifest) -> str:
+    """LICENSE.md (the card's `license_link`): each source's licence, its link, whether copies may be made."""
+    return (
+        _environment()
+        .get_template("license.md.j2")
+        .render(m=manifest, sources=_sources(manifest), restricted=restricted_sources(manifest))
+    )
+
+
+def repo_files(manifest: schema.Manifest, repo: str | None = None, gated: bool = False) -> dict[str, str]:
+    """The files of a dataset folder made from its manifest alone: the card, LICENSE.md, and a benchmark's
+    eval.yaml."""
+    files = {
+        "README.md": str(render_dataset_card(manifest, repo, gated)),
+        LICENSE_FILE: render_license(manifest),
+    }
     if isinstance(manifest, schema.BenchManifest):
         files["eval.yaml"] = eval_yaml(manifest)
     return files

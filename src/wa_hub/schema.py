@@ -151,6 +151,25 @@ class TaskPartUsed(Record):
     available: int
 
 
+class OverlapPair(Record):
+    """Training rows of one task whose input one benchmark set also has (as is / normalized)."""
+
+    task: str
+    set: str
+    exact: int = Field(ge=0)
+    normalized: int = Field(ge=0)
+
+
+class TrainTestOverlap(Record):
+    """What `wa_hub.overlap.find` found at build time: inputs of the data that the benchmark also has."""
+
+    compared_with: str  # the benchmark folder, or the raw dir whose test sources were read
+    rows: int = Field(ge=0)  # distinct training rows with an input, compared
+    exact: int = Field(ge=0)  # of them, with an input some set has as it is
+    normalized: int = Field(ge=0)  # ... after lower-casing and removing punctuation and spaces
+    pairs: list[OverlapPair] = []  # per task and set, only the pairs that overlap
+
+
 class InstructionManifest(_Manifest):
     kind: Literal["instruction-data"] = "instruction-data"
     seed: int
@@ -158,6 +177,7 @@ class InstructionManifest(_Manifest):
     generic_rows: int | None  # None: every generic row
     parts: dict[str, list[TaskPartUsed]]
     warnings: list[str] = []
+    overlap: TrainTestOverlap | None = None  # None: no benchmark was there to compare with
 
 
 class BenchManifest(_Manifest):

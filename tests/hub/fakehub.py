@@ -45,6 +45,7 @@ class Repo:
     commits: dict[str, Commit] = field(default_factory=dict)
     branches: dict[str, str] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
+    gated: str | bool = False
 
     @property
     def main(self) -> str:
@@ -141,8 +142,10 @@ class FakeHub:
 
             def do_PUT(self) -> None:
                 raw = self._body()
-                self._record({"bytes": len(raw)})
-                hub._route(self, "PUT", raw)
+                is_json = "json" in self.headers.get("Content-Type", "")
+                body: Any = json.loads(raw) if is_json and raw else raw
+                self._record(body if is_json else {"bytes": len(raw)})
+                hub._route(self, "PUT", body)
 
         return Handler
 
@@ -184,6 +187,10 @@ class FakeHub:
             h.wfile.write(data)
         return None
 
+    def _settings(self, h: Any, repo: Repo, body: Any) -> None:
+        repo.gated = body.get("gated", repo.gated)
+        return h._reply(200, {})
+
     def _route(self, h: Any, method: str, body: Any) -> None:
         path = urlparse(h.path).path
         parts = [unquote(p) for p in path.strip("/").split("/")]
@@ -223,6 +230,8 @@ class FakeHub:
         if repo is None:
             return None
         rev = "/".join(parts[5:])
+        if method == "PUT" and op == "settings":
+            return self._settings(h, repo, body)
         if method == "GET" and op == "refs":
             branches = [
                 {"name": b, "ref": f"refs/heads/{b}", "targetCommit": s} for b, s in repo.branches.items()

@@ -39,6 +39,7 @@ def test_one_commit_with_every_file_then_the_tag(hub: FakeHub, dataset_folder: P
     manifest = schema.load_manifest(dataset_folder)
     assert paths == {
         "README.md": "file",
+        "LICENSE.md": "file",
         "manifest.json": "file",
         **{c.file: "lfsFile" for c in manifest.configs},
     }

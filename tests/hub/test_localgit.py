@@ -43,7 +43,7 @@ def test_dataset_push_is_one_tagged_commit_in_the_olah_layout(dataset_folder: Pa
     assert git(repo, "rev-list", "--count", "main") == "1"
     tree = set(git(repo, "ls-tree", "-r", "--name-only", "v1.0.0").splitlines())
     manifest = schema.load_manifest(dataset_folder)
-    expected = {"README.md", "manifest.json", *(c.file for c in manifest.configs)}
+    expected = {"README.md", "LICENSE.md", "manifest.json", *(c.file for c in manifest.configs)}
     assert expected <= tree
     assert tree - expected <= {".gitattributes"}
     card = git(repo, "show", "v1.0.0:README.md")

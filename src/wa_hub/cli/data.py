@@ -128,6 +128,12 @@ def build_data_cmd(
     spec: str = typer.Option(
         "writing-instruct", "--spec", help="Builder spec: a name in builders/ or a path."
     ),
+    bench: Path | None = typer.Option(
+        None,
+        "--bench",
+        help="A build-bench folder to check train/test overlap against (default: the benchmark's raw "
+        "sources, when the raw dir has them).",
+    ),
     overwrite: Overwrite = False,
     push: Push = None,
     hub_dir: HubDir = None,
@@ -149,6 +155,7 @@ def build_data_cmd(
         overwrite=overwrite,
         spec=spec,
         progress=True,
+        bench=bench,
     )
     _summary(path)
     if push:

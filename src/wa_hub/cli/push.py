@@ -68,6 +68,13 @@ def push_cmd(
         help="Run dirs: also publish every evaluated row (input, references, output, scored hypothesis, "
         "the row's score) as the dataset ORG/NAME-details, one config per set, at the same version.",
     ),
+    gated: bool = typer.Option(
+        False,
+        "--gated",
+        help="Dataset repos (and --details): people must ask for access and accept the terms; on the Hub "
+        "the owner approves each request. Required for a build holding text whose licence forbids "
+        "redistribution (W&I+LOCNESS).",
+    ),
     allow_older: bool = typer.Option(
         False,
         "--allow-older",
@@ -97,6 +104,7 @@ def push_cmd(
             dataset_repo=dataset_repo,
             allow_older=allow_older,
             details=details,
+            gated=gated,
         )
     finally:
         logger.removeHandler(handler)

@@ -56,11 +56,13 @@ class Backend(Protocol):
         private: bool,
         message: str,
         move_main: bool = True,
+        gated: bool = False,
     ) -> dict[str, str]:
         """One commit whose tree is exactly `files`, then `tag` on it; nothing is tagged if anything fails.
 
         `move_main=False` (a version lower than the highest, pushed with --allow-older) tags the commit and
-        leaves `main` where it is. Returns `repo`, `repo_type`, `revision` (commit sha), `tag`, `url`.
+        leaves `main` where it is. `gated`: access needs the owner's approval (set before anything is
+        uploaded). Returns `repo`, `repo_type`, `revision` (commit sha), `tag`, `url`.
         Raises UsageError when `tag` already exists (versions are immutable).
         """
         ...

@@ -8,8 +8,8 @@ and its revision. Tagged with the model's version.
 
 Rows come from the benchmark that results.json names (its local folder, or the Hub dataset at its
 revision), the predictions beside results.json, and the metric registry: `hypothesis` is what the metric
-compared (`metrics.scored_hypotheses` with the set's `tokenize`), `score` the row's own score (its
-sentence statistics aggregated alone, a one-hot weight, as `wa_hub.metrics.stats` documents). Before
+compared (`metrics.scored_hypotheses` with the set's `tokenize`), `score` the row's own score
+(`metrics.sentence_scores`: its sentence statistics aggregated alone). Before
 anything is published, the rows must give back results.json's score for the set, so a details dataset
 never disagrees with the model card. The hypotheses are made again from the predictions even where a
 prediction row carries the `hypothesis` evaluate wrote, so an edited prediction cannot slip through.
@@ -30,7 +30,6 @@ from wa_hub.hub.backend import check_repo_id
 from wa_hub.study import BENCH_SETS, BenchSet
 
 SUFFIX = "-details"
-_CHUNK = 256  # rows scored at once (a (chunk, n) weight matrix)
 
 
 def details_repo(repo: str) -> str:
@@ -73,22 +72,6 @@ def _bench_rows(src: SetSource) -> list[schema.BenchRow]:
         f"{src.results_path}: --details needs the benchmark's rows, but its benchmark {bench.path_or_id} is "
         "not here (a folder that was moved or deleted?); push from where the evaluation ran"
     )
-
-
-def _row_scores(metric: str, stats: Any) -> list[float]:
-    """Each row's own score: the metric's corpus formula on that row alone (one-hot weights)."""
-    import numpy as np
-
-    from wa_hub.metrics import get_metric
-
-    spec = get_metric(metric)
-    out: list[float] = []
-    for lo in range(0, stats.n, _CHUNK):
-        hi = min(lo + _CHUNK, stats.n)
-        weights = np.zeros((hi - lo, stats.n))
-        weights[np.arange(hi - lo), np.arange(lo, hi)] = 1.0
-        out += [float(x) for x in spec.aggregate(stats, weights)]
-    return out
 
 
 def set_rows(src: SetSource) -> list[schema.DetailsRow]:
@@ -134,8 +117,7 @@ def set_rows(src: SetSource) -> list[schema.DetailsRow]:
             f"{src.results_path} says {entry.score:.4f}; the predictions, the benchmark or results.json "
             "changed since the evaluation (evaluate again, then push)"
         )
-    own = [x for r in bench if isinstance(x := getattr(preds[r.id], "score", None), float)]
-    scores = own if len(own) == len(bench) else _row_scores(entry.metric, stats)
+    scores = [float(x) for x in metrics.sentence_scores(stats)]  # from the statistics just checked
     return [
         schema.DetailsRow(
             id=r.id, input=r.input, references=r.references, prediction=p, hypothesis=h, score=s
@@ -148,8 +130,23 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def restricted_sources(sources: list[SetSource]) -> list[Any]:
+    """Sources of the benchmark's text in the details whose licence forbids redistribution (none for a
+    sample build, or a benchmark wa-hub did not build)."""
+    from wa_hub.cards import restricted_sources as of_manifest
+    from wa_hub.evaluate.bench import bench_manifest, is_local
+
+    found: list[Any] = []
+    for path_or_id, revision in {(s.result.bench.path_or_id, s.result.bench.revision) for s in sources}:
+        if not (is_local(path_or_id) or card.is_repo_id(path_or_id)):
+            continue  # not here: building the rows says so
+        manifest = bench_manifest(path_or_id, revision)
+        found += of_manifest(manifest) if manifest is not None else []
+    return found
+
+
 def build(
-    out: Path, model_repo: str, tag: str, sources: list[SetSource]
+    out: Path, model_repo: str, tag: str, sources: list[SetSource], gated: bool = False
 ) -> tuple[dict[str, Path | bytes], schema.DetailsManifest]:
     """The files of `ORG/NAME-details` at `tag`, written under `out`: Parquet per set, details.json, card."""
     import json
@@ -196,7 +193,8 @@ def build(
         sets=sets,
     )
     files["details.json"] = (json.dumps(schema.dump(manifest), indent=2, ensure_ascii=False) + "\n").encode()
-    files["README.md"] = str(render_details_card(manifest, details_repo(model_repo), bench.revision)).encode()
+    card = render_details_card(manifest, details_repo(model_repo), bench.revision, gated)
+    files["README.md"] = str(card).encode()
     return files, manifest
 
 

@@ -177,6 +177,7 @@ class HfBackend:
         private: bool,
         message: str,
         move_main: bool = True,
+        gated: bool = False,
     ) -> dict[str, str]:
         from huggingface_hub import CommitOperationAdd, CommitOperationDelete
 
@@ -184,6 +185,8 @@ class HfBackend:
         # private=None keeps the Hub's (or the org's) default visibility for a new repo.
         self._call(doing, self.api.create_repo, repo, repo_type=repo_type, private=True if private else None,
                    exist_ok=True)  # fmt: skip
+        if gated:  # before any file is uploaded: access needs the owner's approval
+            self._call(doing, self.api.update_repo_settings, repo, gated="manual", repo_type=repo_type)
         refs = self._call(doing, self.api.list_repo_refs, repo, repo_type=repo_type)
         refs = self._finish_interrupted(repo, repo_type, refs)
         if tag in {t.name for t in refs.tags}:

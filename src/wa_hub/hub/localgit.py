@@ -225,10 +225,14 @@ class LocalGitBackend:
         private: bool,
         message: str,
         move_main: bool = True,
+        gated: bool = False,
     ) -> dict[str, str]:
-        if private:
+        if private or gated:
             log.warning(
-                "the local hub has no access control: --private is ignored (protect %s instead)", self.root
+                "the local hub has no access control: %s is ignored (protect %s instead; the card states the "
+                "terms)",
+                "--private" if private else "--gated",
+                self.root,
             )
         final = self.repo_path(repo, repo_type)
         with self._push_lock(final):

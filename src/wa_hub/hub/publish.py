@@ -83,6 +83,7 @@ def push(
     dataset_repo: str | None = None,
     allow_older: bool = False,
     details: bool = False,
+    gated: bool = False,
 ) -> dict[str, Any]:
     """Publish a dataset folder (has manifest.json) or a run dir (has run.json) as version `version`.
 
@@ -93,7 +94,8 @@ def push(
     results.json / run.json only know a local folder. A version lower than the repo's highest is refused
     unless `allow_older` (then it is tagged and `main` stays at the highest). `details` also publishes the
     per-row outputs and scores as the dataset `<repo>-details` at the same version, first (its result is
-    under `details`).
+    under `details`). `gated`: the dataset repos get an access prompt and, on the Hub, manual approval; a
+    build holding the real text of a source whose licence forbids redistribution is refused without it.
     """
     path = Path(path)
     repo = check_repo_id(repo)
@@ -117,9 +119,10 @@ def push(
                     f"rebuild it with --version {version}, or push it as {manifest.version}"
                 )
             tag = version_tag(manifest.version)
+            _check_gating(cards.restricted_sources(manifest), gated, str(path))
             move_main = _moves_main(backend, repo, kind, tag, allow_older)
             files = stage.dataset_files(path)
-            files.update(_dataset_repo_files(path, manifest, repo))
+            files.update(_dataset_repo_files(path, manifest, repo, gated))
             what = "dataset"
         else:
             run = schema.load_model_file(path / "run.json", schema.RunRecord)
@@ -128,7 +131,7 @@ def push(
             move_main = _moves_main(backend, repo, kind, tag, allow_older)
             evals = _evaluations(path, backend, results, bench_repo)
             if details:
-                plan = _details_plan(backend, repo, tag, evals, tmp, allow_older)
+                plan = _details_plan(backend, repo, tag, evals, tmp, allow_older, gated)
             files = _model_files(
                 path, run, repo, tag, backend, tmp, merged, evals, dataset_repo, plan.repo if plan else None
             )
@@ -138,14 +141,33 @@ def push(
         message = f"{what} {tag[1:]}: wa-hub push of {path.name}"
         log.info("pushing %d files to %s %s (%s)", len(files), repo, tag, backend.name)
         pushed: dict[str, Any] = backend.publish(
-            repo, kind, files, tag, private=private, message=message, move_main=move_main
+            repo,
+            kind,
+            files,
+            tag,
+            private=private,
+            message=message,
+            move_main=move_main,
+            gated=gated and kind == "dataset",
         )
         if pushed_details is not None:
             pushed["details"] = pushed_details
         return pushed
 
 
-def _dataset_repo_files(folder: Path, manifest: schema.Manifest, repo: str) -> dict[str, Path | bytes]:
+def _check_gating(restricted: list[Any], gated: bool, what: str) -> None:
+    """A copy of text whose licence forbids redistribution is only published gated (and with permission)."""
+    if restricted and not gated:
+        names = ", ".join(sorted({s.name for s in restricted}))
+        raise UsageError(
+            f"{what} holds {names}, whose licence forbids redistribution: publish it only with the rights "
+            "holders' permission, gated (--gated: people ask for access and accept the terms)"
+        )
+
+
+def _dataset_repo_files(
+    folder: Path, manifest: schema.Manifest, repo: str, gated: bool
+) -> dict[str, Path | bytes]:
     """The card of `repo` at this version (and a benchmark's eval.yaml), rendered again from the manifest
     (the folder's card names no repo).
 
@@ -159,7 +181,7 @@ def _dataset_repo_files(folder: Path, manifest: schema.Manifest, repo: str) -> d
             "from manifest.json, so edits made to README.md are not published",
             folder,
         )
-    return {name: text.encode() for name, text in cards.repo_files(manifest, repo).items()}
+    return {name: text.encode() for name, text in cards.repo_files(manifest, repo, gated).items()}
 
 
 @dataclass(frozen=True)
@@ -195,10 +217,11 @@ class DetailsPlan:
     files: dict[str, Path | bytes]
     done: bool  # the tag exists and holds these very details (a push of this version stopped after it)
     move_main: bool
+    gated: bool
 
 
 def _details_plan(
-    backend: Backend, repo: str, tag: str, evals: Evaluations, tmp: Path, allow_older: bool
+    backend: Backend, repo: str, tag: str, evals: Evaluations, tmp: Path, allow_older: bool, gated: bool
 ) -> DetailsPlan:
     """`<repo>-details` at `tag`, built (and checked against results.json) before anything is published.
 
@@ -212,10 +235,11 @@ def _details_plan(
     move_main = True if existing else _moves_main(backend, drepo, "dataset", tag, allow_older)
     in_repo = [f"{f}/results.json" for f in evals.folders]
     sources = details.set_sources(evals.results, evals.paths, in_repo, evals.benches)
-    files, manifest = details.build(tmp / "details", repo, tag, sources)
+    _check_gating(details.restricted_sources(sources), gated, f"{drepo} (the benchmark's text)")
+    files, manifest = details.build(tmp / "details", repo, tag, sources, gated)
     if existing and not details.same_details(backend.read(drepo, "dataset", tag, "details.json"), manifest):
         raise immutable_error(drepo, tag, backend.where)
-    return DetailsPlan(drepo, files, existing, move_main)
+    return DetailsPlan(drepo, files, existing, move_main, gated)
 
 
 def _publish_details(
@@ -229,7 +253,14 @@ def _publish_details(
     message = f"details of {repo} {tag[1:]}: wa-hub push --details"
     log.info("pushing %d files to %s %s (%s)", len(plan.files), plan.repo, tag, backend.name)
     return backend.publish(
-        plan.repo, "dataset", plan.files, tag, private=private, message=message, move_main=plan.move_main
+        plan.repo,
+        "dataset",
+        plan.files,
+        tag,
+        private=private,
+        message=message,
+        move_main=plan.move_main,
+        gated=plan.gated,
     )
 
 

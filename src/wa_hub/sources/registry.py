@@ -50,6 +50,8 @@ class Source:
     url: str  # where a person gets it
     license: str
     citation: str
+    license_url: str = ""  # the licence's text (or the page that states it)
+    redistribute: bool = True  # False: the licence forbids publishing copies (a build holding it is gated)
     manual: str | None = None  # how to get it by hand when it cannot be fetched
     optional: bool = False
 
@@ -77,6 +79,8 @@ class Source:
             "format": self.format,
             "url": self.url,
             "license": self.license,
+            "license_url": self.license_url,
+            "redistribute": self.redistribute,
             "citation": self.citation,
             "fetch": "manual" if self.manual else "auto",
             "optional": self.optional,
@@ -133,6 +137,8 @@ SOURCES: tuple[Source, ...] = (
         name="W&I+LOCNESS train (BEA-2019)",
         url=_BEA,
         license="W&I+LOCNESS licence: non-commercial research only, no redistribution",
+        license_url=_BEA,
+        redistribute=False,
         citation=_BEA_CITATION,
         manual=_BEA_MANUAL.format(files="{A,B,C}.train.gold.bea19.m2"),
     ),
@@ -145,6 +151,7 @@ SOURCES: tuple[Source, ...] = (
         name="IteraTeR v2 sentence-level train",
         url="https://huggingface.co/datasets/wanyu/IteraTeR_v2",
         license="Apache-2.0",
+        license_url="https://www.apache.org/licenses/LICENSE-2.0",
         citation=_ITERATER_CITATION,
     ),
     Source(
@@ -159,6 +166,7 @@ SOURCES: tuple[Source, ...] = (
         name="TurkCorpus tune (2,000 pairs, 8 references)",
         url="https://github.com/cocoxu/simplification",
         license="GPL-3.0",
+        license_url="https://www.gnu.org/licenses/gpl-3.0.html",
         citation=_TURK_CITATION,
     ),
     Source(
@@ -170,6 +178,7 @@ SOURCES: tuple[Source, ...] = (
         name="WikiLarge train",
         url="https://github.com/XingxingZhang/dress",
         license="CC BY-SA 3.0 (Wikipedia and Simple Wikipedia text)",
+        license_url="https://creativecommons.org/licenses/by-sa/3.0/",
         citation=(
             "Zhang, Lapata (2017). Sentence Simplification with Deep Reinforcement Learning. EMNLP 2017."
         ),
@@ -189,6 +198,7 @@ SOURCES: tuple[Source, ...] = (
         name="Wiki Neutrality Corpus, single-word edits, train",
         url=_WNC_URL,
         license="MIT (corpus release); Wikipedia text CC BY-SA",
+        license_url="https://opensource.org/license/mit",
         citation=_WNC_CITATION,
         manual=_WNC_MANUAL.format(files="biased.word.train"),
     ),
@@ -206,6 +216,7 @@ SOURCES: tuple[Source, ...] = (
         name="Stanford Alpaca (52,002 instructions)",
         url="https://github.com/tatsu-lab/stanford_alpaca",
         license="CC BY-NC 4.0",
+        license_url="https://creativecommons.org/licenses/by-nc/4.0/",
         citation=_ALPACA_CITATION,
     ),
     Source(
@@ -223,6 +234,7 @@ SOURCES: tuple[Source, ...] = (
         name="Alpaca instructions answered by GPT-4",
         url="https://github.com/Instruction-Tuning-with-GPT-4/GPT-4-LLM",
         license="CC BY-NC 4.0",
+        license_url="https://creativecommons.org/licenses/by-nc/4.0/",
         citation="Peng, Li, He, Galley, Gao (2023). Instruction Tuning with GPT-4. arXiv:2304.03277.",
         optional=True,
     ),
@@ -243,6 +255,7 @@ SOURCES: tuple[Source, ...] = (
         name="CoNLL-2014 shared task test (2 annotators)",
         url="https://www.comp.nus.edu.sg/~nlp/conll14st.html",
         license="free for research use (see the release's README)",
+        license_url="https://www.comp.nus.edu.sg/~nlp/conll14st.html",
         citation=(
             "Ng, Wu, Briscoe, Hadiwinoto, Susanto, Bryant (2014). The CoNLL-2014 Shared Task on Grammatical "
             "Error Correction. CoNLL 2014."
@@ -257,6 +270,8 @@ SOURCES: tuple[Source, ...] = (
         name="BEA-2019 dev (W&I+LOCNESS dev)",
         url=_BEA,
         license="W&I+LOCNESS licence: non-commercial research only, no redistribution",
+        license_url=_BEA,
+        redistribute=False,
         citation=_BEA_CITATION,
         manual=_BEA_MANUAL.format(files="ABCN.dev.gold.bea19.m2"),
     ),
@@ -278,6 +293,7 @@ SOURCES: tuple[Source, ...] = (
         name="JFLEG test",
         url="https://github.com/keisks/jfleg",
         license="CC BY-NC-SA 4.0",
+        license_url="https://creativecommons.org/licenses/by-nc-sa/4.0/",
         citation=(
             "Napoles, Sakaguchi, Tetreault (2017). JFLEG: A Fluency Corpus and Benchmark for Grammatical "
             "Error Correction. EACL 2017."
@@ -292,6 +308,7 @@ SOURCES: tuple[Source, ...] = (
         name="IteraTeR human-annotated sentence-level test",
         url="https://huggingface.co/datasets/wanyu/IteraTeR_human_sent",
         license="Apache-2.0",
+        license_url="https://www.apache.org/licenses/LICENSE-2.0",
         citation=_ITERATER_CITATION,
     ),
     Source(
@@ -343,6 +360,7 @@ SOURCES: tuple[Source, ...] = (
         name="TurkCorpus test (8 references, tokenized)",
         url="https://github.com/cocoxu/simplification",
         license="GPL-3.0",
+        license_url="https://www.gnu.org/licenses/gpl-3.0.html",
         citation=_TURK_CITATION,
     ),
     Source(
@@ -371,6 +389,7 @@ SOURCES: tuple[Source, ...] = (
         name="ASSET test (10 references)",
         url="https://github.com/facebookresearch/asset",
         license="CC BY-NC 4.0",
+        license_url="https://creativecommons.org/licenses/by-nc/4.0/",
         citation=(
             "Alva-Manchego, Martin, Bordes, Scarton, Sagot, Specia (2020). ASSET: A Dataset for Tuning and "
             "Evaluation of Sentence Simplification Models with Multiple Rewriting Transformations. ACL 2020."
@@ -385,6 +404,7 @@ SOURCES: tuple[Source, ...] = (
         name="Wiki Neutrality Corpus, single-word edits, test",
         url=_WNC_URL,
         license="MIT (corpus release); Wikipedia text CC BY-SA",
+        license_url="https://opensource.org/license/mit",
         citation=_WNC_CITATION,
         manual=_WNC_MANUAL.format(files="biased.word.test"),
     ),
@@ -403,6 +423,7 @@ SOURCES: tuple[Source, ...] = (
         name="STS-B English test (stsb-multi-mt)",
         url="https://github.com/PhilipMay/stsb-multi-mt",
         license="CC BY-SA 4.0",
+        license_url="https://creativecommons.org/licenses/by-sa/4.0/",
         citation=(
             "Cer, Diab, Agirre, Lopez-Gazpio, Specia (2017). SemEval-2017 Task 1: Semantic Textual "
             "Similarity. SemEval 2017; May (2021). stsb-multi-mt."
