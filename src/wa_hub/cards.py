@@ -297,6 +297,8 @@ def render_details_card(
         language=["en"],
         license="other",
         license_name=LICENSE_NAME,
+        # the rows hold the benchmark's text: its card, at the commit they come from, states the terms
+        license_link=f"{constants.ENDPOINT}/datasets/{manifest.bench}/blob/{manifest.bench_revision}/README.md",
         task_categories=["text-generation"],
         tags=["wa-hub", "evaluation", "details"],
         size_categories=[size_category(max((s.rows for s in manifest.sets.values()), default=0))],

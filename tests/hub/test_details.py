@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+import yaml
 from hubtest import BENCH_REPO, REFS, git, show, tree
 
 from wa_hub import metrics, schema
@@ -81,6 +82,9 @@ def test_details_hold_every_scored_row_and_reproduce_the_scores(
     details_card = show(repo, "v1.0.0:README.md")
     assert f"commit\n`{bench_sha}`" in details_card or bench_sha in details_card
     assert f"[`{REPO}`]" in details_card
+    front = yaml.safe_load(details_card.split("---")[1])
+    assert front["license_link"].endswith(f"/datasets/{BENCH_REPO}/blob/{bench_sha}/README.md")
+    assert front["source_datasets"] == [f"extended|{BENCH_REPO}"]
 
 
 def test_predictions_that_do_not_give_the_score_are_refused(
