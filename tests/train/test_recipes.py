@@ -94,11 +94,13 @@ def test_single_process_dry_run_runs_in_place() -> None:
 def test_unknown_key_is_named_with_its_file(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(
-        "method: lora\nmodel: {name: tiny:llama}\ndata: {path: x}\ntraining: {lerning_rate: 0.1}\n"
+        "method: lora\nmodel: {name: tiny:llama}\ndata: {path: x}\ntraining: {lerning_rate: 0.1, seed: x}\n"
     )
     with pytest.raises(UsageError) as e:
         load_recipe(bad)
-    assert str(bad) in str(e.value) and "unknown key 'training.lerning_rate'" in str(e.value)
+    msg = str(e.value)
+    assert str(bad) in msg and "unknown key 'training.lerning_rate'" in msg and "training.seed" in msg
+    assert "\n" not in msg  # every problem, on one line
     res = runner.invoke(app, ["train", "--recipe", "tiny-cpu", "--set", "data.cutof_len=3", "--dry-run"])
     assert res.exit_code == 2 and "data.cutof_len" in res.output and "tiny-cpu.yaml" in res.output
 

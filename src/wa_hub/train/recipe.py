@@ -224,17 +224,18 @@ def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]
 
 
 def _explain(e: ValidationError, where: str) -> str:
-    lines = [f"{where}: invalid recipe"]
+    """Every problem of a recipe, on one line: `FILE: invalid recipe: unknown key 'x'; lora.r: ...`."""
+    problems = []
     for err in e.errors():
         loc = ".".join(str(x) for x in err["loc"])
         if err["type"] == "extra_forbidden":
-            lines.append(f"  - unknown key {loc!r} (check the spelling; see recipes/README.md)")
+            problems.append(f"unknown key {loc!r} (check the spelling; see recipes/README.md)")
         elif err["type"] == "missing":
-            lines.append(f"  - missing key {loc!r}")
+            problems.append(f"missing key {loc!r}")
         else:
             msg = err["msg"].removeprefix("Value error, ")
-            lines.append(f"  - {loc or '(recipe)'}: {msg} (got {err.get('input')!r})")
-    return "\n".join(lines)
+            problems.append(f"{loc or '(recipe)'}: {msg} (got {err.get('input')!r})")
+    return f"{where}: invalid recipe: " + "; ".join(problems)
 
 
 def load_recipe(name_or_path: str | Path, overrides: list[str] | None = None) -> tuple[Recipe, Path]:
