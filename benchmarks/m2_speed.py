@@ -1,6 +1,16 @@
-"""Seconds to score synthetic CoNLL-2014 system outputs with our M2 scorer (and the official one, if given).
+"""Seconds to score synthetic CoNLL-2014 system outputs with our M2 scorer (and the official one, if given),
+and the worst single sentences: time and peak memory of each.
 
     python benchmarks/m2_speed.py [--gold GOLD.m2] [--outputs NAME ...] [--official DIR [--python2 CMD]]
+    python benchmarks/m2_speed.py --worst
+
+`--worst` scores, each in a fresh process (so its peak memory is its own), the sentences whose edit lattice
+is the largest: CoNLL-2014's longest sentence (227 tokens) against an unrelated 150-word rewrite that
+shares no token with it, a 200-token and a 512-token sentence rewritten word for word (every token
+replaced), 512 tokens against 512 unrelated ones with a few shared function words, and a 10,000-token
+hypothesis line (over the limit: one line of error). It prints CPU and wall seconds, the peak resident
+memory, whether the sentence went to the bounded path (`settings.bounded`), and the counts. The target
+(issue 13): every sentence up to 512 tokens in under 10 s and 1 GB.
 
 The outputs are built from the gold file with fixed seeds: the source copied, annotator 0's corrections,
 random token edits on top of some gold edits (5% and 20% of tokens), a paraphrase-like rewrite of every
@@ -111,15 +121,62 @@ def run_official(script: Path, python2: list[str], hyp: Path, gold: Path) -> tup
     return seconds, figures
 
 
+WORST = r"""
+import random, resource, sys, time
+from wa_hub.metrics.m2 import m2, read_m2_blocks, parse_m2_block
+from wa_hub.errors import WaHubError
+
+case, gold_path = sys.argv[1], sys.argv[2]
+rng = random.Random(0)
+words = [f"w{i}" for i in range(3000)]
+if case == "conll227-unrelated150":
+    block = max(read_m2_blocks(gold_path), key=lambda b: len(b.split("\n")[0].split()))
+    hyp = " ".join(rng.choice(words) for _ in range(150))
+else:
+    n = {"rewrite-200": 200, "rewrite-512": 512, "unrelated-512": 512, "line-10k": 30}[case]
+    src = [rng.choice(["the", "a", "of", ",", "."] + words[:200]) for _ in range(n)]
+    edits = [f"A {i} {i + 1}|||R:OTHER|||{src[i]}s|||REQUIRED|||-NONE-|||0" for i in range(0, n, 9)]
+    edits.append("A 5 6|||U:OTHER||||||REQUIRED|||-NONE-|||0")
+    block = "S " + " ".join(src) + "\n" + "\n".join(edits)
+    if case.startswith("rewrite"):
+        hyp = " ".join(w + "x" for w in src)
+    elif case == "unrelated-512":
+        hyp = " ".join(rng.choice(["the", "a", "of", ",", "."] + words[1000:]) for _ in range(512))
+    else:
+        hyp = " ".join(rng.choice(words) for _ in range(10_000))
+cpu, wall = time.process_time(), time.perf_counter()
+try:
+    r = m2([hyp], [block])
+    what = f"bounded={r.settings.get('bounded', 0)} {r.counts}"
+except WaHubError as e:
+    what = f"error: {e}"
+cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(f"{case:<22} {cpu:7.2f} {wall:7.2f} {peak:8.0f}  {what}")
+"""
+WORST_CASES = ("conll227-unrelated150", "rewrite-200", "rewrite-512", "unrelated-512", "line-10k")
+
+
+def worst(gold: Path) -> None:
+    print("each case in its own process (peak memory includes the interpreter and NumPy, about 45 MB)")
+    print(f"{'case':<22} {'cpu s':>7} {'wall s':>7} {'peak MB':>8}  result")
+    for case in WORST_CASES:
+        subprocess.run([sys.executable, "-c", WORST, case, str(gold)], check=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--gold", type=Path, default=default_gold())
     ap.add_argument("--outputs", nargs="*", help="which synthetic outputs (default: all)")
     ap.add_argument("--official", type=Path, help="folder with the official m2scorer.py (Python 2)")
     ap.add_argument("--python2", default="python2", help="Python 2 command (PYENV_VERSION=2.7.18 is set)")
+    ap.add_argument("--worst", action="store_true", help="time and peak memory of the worst single sentences")
     args = ap.parse_args()
     if not args.gold.is_file():
         sys.exit(f"{args.gold}: no such file (set WA_HUB_TEST_DATA or pass --gold)")
+    if args.worst:
+        worst(args.gold)
+        return
     script = None
     if args.official:
         candidates = [args.official / "m2scorer.py", args.official / "scripts" / "m2scorer.py"]

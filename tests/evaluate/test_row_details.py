@@ -130,3 +130,19 @@ def test_cli_rescore(bench_dir: Path, tmp_path: Path) -> None:
     assert r.exit_code == 2 and "leave out MODEL and --bench" in r.output
     r = runner.invoke(app, ["evaluate", "tiny:llama"])
     assert r.exit_code == 2 and "give MODEL and --bench" in r.output
+
+
+def test_a_prediction_over_the_m2_limit_names_its_row(bench_dir: Path, tmp_path: Path) -> None:
+    from wa_hub.evaluate.bench import load_set
+    from wa_hub.evaluate.run import predictions_meta
+    from wa_hub.schema import write_model
+
+    settings = EvalSettings(model="-", bench=str(bench_dir), out=tmp_path / "results.json",
+                            predictions_from="source", sets="conll14")  # fmt: skip
+    (tmp_path / "predictions").mkdir()
+    write_model(tmp_path / "predictions" / "meta.json", predictions_meta(settings))
+    rows = load_set(str(bench_dir), "conll14")
+    long = [PredictionRow(id=rows[0].id, prediction=" ".join(["word"] * 600))]
+    pred_mod.append(pred_mod.set_file(tmp_path / "predictions", "conll14"), long)
+    with pytest.raises(UsageError, match=f"conll14 row {rows[0].id}: m2: sentence 1 has a hypothesis of 600"):
+        evaluate(settings)

@@ -44,7 +44,8 @@ def items(draw: st.DrawFn) -> Item:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(items(), min_size=1, max_size=6), st.integers(0, 3))
 def test_random_batches_equal_reference(batch: list[Item], max_unchanged: int) -> None:
-    fast = best_edit_seqs(batch, max_unchanged)
+    fast, bounded = best_edit_seqs(batch, max_unchanged)
+    assert bounded == []
     for item, seqs in zip(batch, fast, strict=True):
         assert seqs == reference_edit_seqs(item, max_unchanged), item
 
@@ -95,6 +96,7 @@ def test_conll14_rewrites_equal_reference(test_data: Path, style: str) -> None:
         edits = [e for e in golds[rng.choice(list(golds))] if rng.random() < 0.7]
         hyp = rewrite(corrected(source.split(), edits), vocab, rng, style)
         batch.append((source.split(), hyp, list(golds.values())))
-    fast = best_edit_seqs(batch, 2)
+    fast, bounded = best_edit_seqs(batch, 2)
+    assert bounded == []  # real sentences, even heavily rewritten, stay within the exact path's budget
     for item, seqs in zip(batch, fast, strict=True):
         assert seqs == reference_edit_seqs(item, 2), item[:2]

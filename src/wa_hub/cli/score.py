@@ -86,8 +86,14 @@ def _score(
 
     spec = get_metric(metric)
     if spec.inputs == "m2" and gold is not None:
+        from wa_hub.metrics.m2 import SentenceTooLong
+
         blocks, hyps = _m2_inputs(gold, hyp)
-        result = score(metric, hypotheses=hyps, gold_m2=blocks, **options)
+        try:
+            result = score(metric, hypotheses=hyps, gold_m2=blocks, **options)
+        except SentenceTooLong as e:  # name the line of the file it is on
+            where = f"{hyp}:{e.index + 1}" if e.side == "hypothesis" else str(gold)
+            raise UsageError(f"{where}: {e}") from None
         files: dict[str, Any] = {"gold": str(gold), "hyp": str(hyp)}
     elif spec.inputs == "refs" and source is not None and refs is not None:
         srcs, references, hyps = _ref_inputs(source, refs, hyp)

@@ -28,6 +28,7 @@ from wa_hub.evaluate.generation import decoding_settings, generate_responses
 from wa_hub.evaluate.scoring import choose_tokenize, debug_predictions, detailed_rows, set_stats
 from wa_hub.fileio import check_parents
 from wa_hub.metrics import get_metric
+from wa_hub.metrics.m2 import SentenceTooLong
 from wa_hub.models import LoadedModel, check_source, load_model, read_run
 from wa_hub.prompts import format_prompt
 from wa_hub.schema import (
@@ -100,7 +101,12 @@ def score_rows(
     """A set's SetResult fields (the metric's result and its analysis: CI, diagnostics) from one pass of
     per-sentence statistics, and the prediction rows with what was scored (`detailed_rows`)."""
     metric_name = BENCH_BY_CONFIG[config].metric
-    stats = set_stats(metric_name, [r.model_dump() for r in rows], [p.prediction for p in preds], tokenize)
+    try:
+        stats = set_stats(
+            metric_name, [r.model_dump() for r in rows], [p.prediction for p in preds], tokenize
+        )
+    except SentenceTooLong as e:  # name the row whose prediction it is
+        raise UsageError(f"{config} row {rows[e.index].id}: {e}") from None
     metric = get_metric(metric_name).aggregate(stats)
     extra = set_analysis(config, stats, [r.input for r in rows], list(stats.hypotheses), [r.m2 for r in rows])
     return {**as_dict(metric), **extra}, detailed_rows(stats, metric, preds)

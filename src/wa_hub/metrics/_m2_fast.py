@@ -34,6 +34,12 @@ lower level to a strictly higher one, which is what makes this possible:
 
 Gold-edit weights are set per sentence in Python (few edges lie on a gold span), as in `_m2_edits`.
 Annotators whose edits match no edge share one shortest-path run.
+
+Bounds: the transitive arcs grow with the square of the cells that lie on optimal alignments, which is
+nearly the whole grid when source and hypothesis share few tokens (a 200-token sentence rewritten word
+for word: about 10^9 arcs). A batch stops as soon as its arcs (counted before each level's candidates are
+made) would pass `ARC_BUDGET`; it is then split in halves, and a single sentence past the budget is scored
+by `_m2_bounded` (linear in the grid) instead: `best_edit_seqs` says which.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ from typing import Any
 
 import numpy as np
 
+from wa_hub.metrics._m2_bounded import bounded_edit_seqs
 from wa_hub.metrics._m2_edits import (
     Edit,
     GoldEdit,
@@ -55,37 +62,60 @@ from wa_hub.metrics._m2_edits import (
 _NOOP, _SUB, _DEL, _INS = 0, 1, 2, 3
 _EPSILON = 0.001
 _MAX_CELLS = 1_500_000  # dense cells (sum of (n + 1) * (m + 1)) per batch: bounds memory and index sizes
+# Transitive arcs (and candidates of one level) a batch may make: about 230 bytes and 1 us each, so about
+# 500 MB and 2 s at most; past it a batch is split, and a single sentence goes to `_m2_bounded`.
+ARC_BUDGET = 2_000_000
 
 Item = tuple[
     list[str], list[str], Sequence[Sequence[GoldEdit]]
 ]  # source, hypothesis, gold edits per annotator
 
 
-def best_edit_seqs(items: Sequence[Item], max_unchanged_words: int) -> list[list[list[Edit]]]:
-    """For every (source, hypothesis, annotators) item, the official best edit sequence per annotator.
+def best_edit_seqs(
+    items: Sequence[Item], max_unchanged_words: int
+) -> tuple[list[list[list[Edit]]], list[int]]:
+    """For every (source, hypothesis, annotators) item, the official best edit sequence per annotator, and
+    the items scored by `_m2_bounded` (their lattice was past `ARC_BUDGET`).
 
     Each sequence is end-to-start, as the official `best_edit_seq_bf` returns it.
     """
     out: list[list[list[Edit]]] = []
+    bounded: list[int] = []
     batch: list[Item] = []
     cells = 0
+
+    def flush() -> None:
+        seqs, cut = _run(batch, max_unchanged_words)
+        bounded.extend(len(out) + k for k in cut)
+        out.extend(seqs)
+
     for item in items:
         size = (len(item[0]) + 1) * (len(item[1]) + 1)
         if batch and cells + size > _MAX_CELLS:
-            out.extend(_run(batch, max_unchanged_words))
+            flush()
             batch, cells = [], 0
         batch.append(item)
         cells += size
     if batch:
-        out.extend(_run(batch, max_unchanged_words))
-    return out
+        flush()
+    return out, bounded
 
 
-def _run(batch: Sequence[Item], max_unchanged_words: int) -> list[list[list[Edit]]]:
+def _run(batch: Sequence[Item], max_unchanged_words: int) -> tuple[list[list[list[Edit]]], list[int]]:
+    """A batch's sequences (and which items were bounded): all together while their arcs fit the budget,
+    else in halves, and a single item past it by `_m2_bounded`."""
     try:
-        return _Batch(batch, max_unchanged_words).run()
+        return _Batch(batch, max_unchanged_words).run(), []
     except _Unsupported:
-        return [reference_edit_seqs(item, max_unchanged_words) for item in batch]
+        return [reference_edit_seqs(item, max_unchanged_words) for item in batch], []
+    except _TooBig:
+        if len(batch) == 1:
+            src, hyp, golds = batch[0]
+            return [bounded_edit_seqs(src, hyp, golds, max_unchanged_words)], [0]
+    half = len(batch) // 2
+    first, cut_a = _run(batch[:half], max_unchanged_words)
+    second, cut_b = _run(batch[half:], max_unchanged_words)
+    return first + second, cut_a + [half + k for k in cut_b]
 
 
 def reference_edit_seqs(item: Item, max_unchanged_words: int) -> list[list[Edit]]:
@@ -276,6 +306,7 @@ class _Batch:
             k_b, j_b, kind_b, r_b = bu[lo:hi], bv[lo:hi], bk[lo:hi], rank[lo:hi]
             un_b = (kind_b == _NOOP).astype(np.int64)
             cands = []
+            pending = 0
             for r, src_level in ((0, lev - 2), (1, lev - 1), (2, lev - 1)):
                 if src_level not in levels:
                     continue
@@ -284,6 +315,9 @@ class _Batch:
                     continue
                 k, j, kj, uj = k_b[sel], j_b[sel], kind_b[sel], un_b[sel]
                 cnt = incnt[k]
+                pending += int(cnt.sum())
+                if n_gen + pending > ARC_BUDGET:  # before the candidates are made: memory stays bounded
+                    raise _TooBig
                 seg, within = _segments(cnt)
                 entry = instart[k][seg] + within
                 l_src, l_d, l_un, l_kind = levels[src_level]
@@ -616,3 +650,7 @@ class _Batch:
 
 class _Unsupported(Exception):
     """An input outside what the vectorised path reproduces exactly; the caller falls back."""
+
+
+class _TooBig(Exception):
+    """The batch's lattice has more transitive arcs than `ARC_BUDGET`; the caller splits it."""

@@ -17,6 +17,13 @@ no pip-installable Python 3 port exists, so this one is ours. It reimplements th
 - precision, recall and F-beta are corpus-level counts, as in the official scorer (P = 1 with nothing
   proposed, R = 1 with no gold edits, F = 0 when P = R = 0), reported here on the 0-100 scale.
 
+Bounded cost: a sentence whose official edit lattice would pass `_m2_fast.ARC_BUDGET` transitive arcs
+(long sentences heavily rewritten) is scored by `_m2_bounded`, the same objective without the arcs; its
+counts agree with the official algorithm's on more than 99% of tested pairs, and `settings["bounded"]`
+says how many sentences were scored that way. Every sentence of up to `MAX_TOKENS` (512) tokens, source
+and hypothesis, scores in a few seconds and a few hundred MB (`benchmarks/m2_speed.py --worst`); a longer
+one is a one-line `SentenceTooLong` error.
+
 `sentence_stats` gives each sentence's correct / proposed / gold counts of the annotator chosen in that
 sequential pass, and `aggregate` sums them. The choice depends on the sentences before, so a resample is
 scored by re-summing the chosen counts of its sentences (not by choosing again): the corpus figure is
@@ -41,6 +48,19 @@ from wa_hub.metrics._m2_edits import GoldEdit, count_matches, same_ignoring_whit
 from wa_hub.metrics._m2_fast import best_edit_seqs
 from wa_hub.metrics.stats import SentenceStats, f_score_aggregate
 from wa_hub.schema import MetricResult
+
+MAX_TOKENS = 512  # per sentence, source and hypothesis: what the bounds of `_m2_bounded` are measured on
+
+
+class SentenceTooLong(WaHubError):
+    """A sentence longer than `MAX_TOKENS`; `index` is its 0-based position (callers name file and line)."""
+
+    def __init__(self, index: int, side: str, tokens: int) -> None:
+        self.index, self.side, self.tokens = index, side, tokens
+        super().__init__(
+            f"m2: sentence {index + 1} has a {side} of {tokens:,} tokens; the M2 scorer supports sentences "
+            f"of up to {MAX_TOKENS} tokens (source and hypothesis)"
+        )
 
 
 def _tokens(text: str) -> list[str]:
@@ -147,7 +167,11 @@ def sentence_stats(
         (_tokens(source), _tokens(hyp), list(golds.values()))
         for hyp, (source, golds) in zip(hypotheses, sentences, strict=True)
     ]
-    all_seqs = best_edit_seqs(items, max_unchanged_words)
+    for k, (src, hyp, _) in enumerate(items):
+        if max(len(src), len(hyp)) > MAX_TOKENS:
+            side = "source" if len(src) > MAX_TOKENS else "hypothesis"
+            raise SentenceTooLong(k, side, max(len(src), len(hyp)))
+    all_seqs, bounded = best_edit_seqs(items, max_unchanged_words)
     chosen_counts = np.zeros((len(items), 3), dtype=np.int64)
     for row, ((_, _, golds_list), seqs) in enumerate(zip(items, all_seqs, strict=True)):
         best_f = -1.0
@@ -179,6 +203,7 @@ def sentence_stats(
         settings={
             "max_unchanged_words": max_unchanged_words,
             "ignore_whitespace_casing": ignore_whitespace_casing,
+            **({"bounded": len(bounded)} if bounded else {}),
         },
     )
 
