@@ -264,7 +264,11 @@ class DatasetRef(Record):
 class TrainHardware(Record):
     device: str
     gpus: list[str] = []
-    world_size: int = 1
+    world_size: int = 1  # processes over all machines
+    num_machines: int = 1
+    launcher: str | None = (
+        None  # the accelerate config launched with (ddp, fsdp, deepspeed-zero3); None: in place
+    )
     per_device_batch_size: int | None = None
     grad_accum: int | None = None
     global_batch_size: int | None = None

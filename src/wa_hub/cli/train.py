@@ -8,6 +8,7 @@ import typer
 from rich.markup import escape
 
 from wa_hub.cli._app import app, console, user_errors
+from wa_hub.cli._launch import MachineRank, MainProcessIp, MainProcessPort, NumMachines, NumProcesses, layout
 
 
 @app.command("train")
@@ -35,11 +36,17 @@ def train_cmd(
         min=0,
         help="GPUs to use (default: all visible); with --dry-run, plan for this many.",
     ),
+    num_processes: NumProcesses = None,
+    num_machines: NumMachines = 1,
+    machine_rank: MachineRank = 0,
+    main_process_ip: MainProcessIp = None,
+    main_process_port: MainProcessPort = None,
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Validate, print the resolved recipe and the launch command; load no model."
     ),
 ) -> None:
-    """Train a recipe: one process in place, or `accelerate launch` over several GPUs."""
+    """Train a recipe: one process in place, or `accelerate launch` over several GPUs, CPU processes or
+    machines."""
     import yaml
 
     from wa_hub.train.launch import in_launched_process, launch_command, plan_launch, shell, train_args
@@ -48,7 +55,8 @@ def train_cmd(
 
     rec, path = load_recipe(recipe, set_)
     out = output_dir or default_output_dir(rec)
-    plan = plan_launch(rec, num_gpus)
+    where = layout(num_processes, num_machines, machine_rank, main_process_ip, main_process_port)
+    plan = plan_launch(rec, num_gpus, where)
     if dry_run:
         console.print(f"[bold]recipe[/bold] {escape(str(path))} (resolved)", highlight=False, soft_wrap=True)
         console.print(yaml.safe_dump(rec.resolved(), sort_keys=False).rstrip(), highlight=False, markup=False)
@@ -57,12 +65,19 @@ def train_cmd(
             f"[bold]plan[/bold] {plan.num_processes} process(es) on {plan.device}; global batch "
             f"{t.global_batch_size} = {t.per_device_batch_size} per device x grad_accum {plan.grad_accum} x "
             f"{plan.num_processes} process(es)"
+            + (f" over {num_machines} machines" if num_machines > 1 else "")
             + (f"; max_steps {t.max_steps}" if t.max_steps else f"; {t.num_epochs:g} epochs"),
             highlight=False,
             soft_wrap=True,
         )
-        if plan.num_processes <= 1:
+        if not plan.launched:
             console.print("[bold]runs in this process; equivalent to[/bold]", highlight=False)
+        elif num_machines > 1:
+            console.print(
+                f"[bold]launch[/bold] on machine rank {machine_rank} (every machine runs this command with "
+                f"its own --machine-rank, 0..{num_machines - 1})",
+                highlight=False,
+            )
         else:
             console.print("[bold]launch[/bold]", highlight=False)
         cmd = launch_command(plan, train_args(path, out, list(set_), resume, overwrite))
@@ -70,7 +85,15 @@ def train_cmd(
         return
     from wa_hub.train.run import train
 
-    run = train(path, output_dir=out, overrides=set_, resume=resume, overwrite=overwrite, num_gpus=num_gpus)
+    run = train(
+        path,
+        output_dir=out,
+        overrides=set_,
+        resume=resume,
+        overwrite=overwrite,
+        num_gpus=num_gpus,
+        layout=where,
+    )
     if not in_launched_process():
         how = f"load it with wa_hub.models.load_model({str(run)!r})"
         console.print(f"[green]trained[/green] {escape(f'{run}  ({how})')}", soft_wrap=True)

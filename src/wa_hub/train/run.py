@@ -20,18 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from wa_hub import __version__
+from wa_hub.distributed import Layout, rank, run_launch
 from wa_hub.errors import UsageError
 from wa_hub.fileio import check_replaceable, made_by_wa_hub, write_json
 from wa_hub.provenance import library_versions
 from wa_hub.schema import BaseModelRef, CheckpointMark, DatasetRef, RunRecord, TrainHardware, write_model
-from wa_hub.train.launch import (
-    LaunchPlan,
-    in_launched_process,
-    launch_command,
-    plan_launch,
-    shell,
-    train_args,
-)
+from wa_hub.train.launch import LaunchPlan, in_launched_process, launch_command, plan_launch, train_args
 from wa_hub.train.recipe import Recipe, load_recipe
 from wa_hub.train.verify import MARK, describe, make_callback, read_mark, verify_saved
 
@@ -132,10 +126,13 @@ def hardware(plan: LaunchPlan) -> dict[str, Any]:
         if plan.device == "cuda"
         else []
     )
+    local = int(os.environ.get("LOCAL_WORLD_SIZE", plan.num_processes))  # torchrun's: processes per machine
     return {
         "device": plan.device,
         "gpus": gpus[: plan.num_processes] if gpus else [],
         "world_size": plan.num_processes,
+        "num_machines": max(1, plan.num_processes // max(1, local)),
+        "launcher": plan.launcher,
         "per_device_batch_size": plan.per_device_batch_size,
         "grad_accum": plan.grad_accum,
         "global_batch_size": plan.global_batch_size,
@@ -251,10 +248,13 @@ def train(
     overwrite: bool = False,
     num_gpus: int | None = None,
     callbacks: Sequence[Any] = (),
+    layout: Layout | None = None,
 ) -> Path:
     """Train a recipe (name, file or Recipe) into a run dir and return it.
 
-    With more than one GPU this re-launches itself under `accelerate launch` and waits for it.
+    With several processes (more than one GPU, `layout`'s processes or machines) this re-launches itself
+    under `accelerate launch` and waits for it; on several machines each one runs this with its own
+    `layout.machine_rank`, and only machine 0 checks the run dir (the others would race with its writes).
     """
     if isinstance(recipe, Recipe):
         if overrides:
@@ -263,18 +263,46 @@ def train(
     else:
         rec, recipe_file = load_recipe(recipe, list(overrides))
     out = Path(output_dir) if output_dir is not None else default_output_dir(rec)
-    plan = plan_launch(rec, num_gpus)
-    if plan.num_processes > 1 and not in_launched_process():
+    plan = plan_launch(rec, num_gpus, layout)
+    if plan.launched and not in_launched_process():
         if recipe_file is None:
-            raise UsageError("multi-GPU runs need a recipe file (they re-launch `wa-hub train` per GPU)")
-        _check_output_dir(out, resume, overwrite)
+            raise UsageError("launched runs need a recipe file (they re-launch `wa-hub train` per process)")
+        if plan.layout.machine_rank == 0:
+            _check_output_dir(out, resume, overwrite)
         cmd = launch_command(plan, train_args(recipe_file, out, list(overrides), resume, overwrite))
-        print(f"[wa-hub] {shell(cmd)}", flush=True)
-        rc = subprocess.run(cmd, check=False).returncode
-        if rc != 0:
-            raise UsageError(f"accelerate launch exited with status {rc}; rerun with --resume to continue")
+        run_launch(cmd, "rerun with --resume to continue")
         return out
     return _train_in_process(rec, out, plan, resume, overwrite, callbacks)
+
+
+def _prepare_run_dir(
+    out: Path, point: tuple[Path, CheckpointMark] | None, resume: bool, overwrite: bool, args: Any
+) -> tuple[Path, CheckpointMark] | None:
+    """Rank 0, which checked the run dir (`point`: where to resume), readies it (starts over, removes
+    what is newer than the resume point); the other processes wait for it and then only read the resume
+    point: had they checked the run dir too, rank 0's writes could fail their check."""
+    with args.main_process_first(local=False, desc="run dir"):
+        if rank() == 0:
+            if overwrite and point is None and out.exists():
+                shutil.rmtree(out)  # only reached when the user asked to start over
+            out.mkdir(parents=True, exist_ok=True)
+            if point is not None:
+                ckpt, mark = point
+                print(f"[wa-hub] resuming from {ckpt.name} ({describe(mark)})", flush=True)
+                for stale in checkpoints(
+                    out
+                ):  # newer than the resume point: half-written, unmarked or failed
+                    if int(stale.name.split("-")[-1]) > int(ckpt.name.split("-")[-1]):
+                        print(f"[wa-hub] removing {stale.name}: not a checkpoint to resume from", flush=True)
+                        shutil.rmtree(stale)
+                shutil.rmtree(out / STAGING, ignore_errors=True)
+        elif resume:
+            point = last_good_checkpoint(out)
+            if point is None:
+                raise UsageError(
+                    f"--resume: rank {rank()} finds no checkpoint in {out} (not a shared folder?)"
+                )
+    return point
 
 
 def _train_in_process(
@@ -287,26 +315,16 @@ def _train_in_process(
     from wa_hub.train.data import SFTCollator, check_data, load_rows, prepare_tokenizer, tokenize_dataset
 
     started = time.time()
-    rank0 = int(os.environ.get("RANK", "0")) == 0
-    point = _check_output_dir(out, resume, overwrite)
+    rank0 = rank() == 0
+    point = _check_output_dir(out, resume, overwrite) if rank0 else None
     check_source(rec.model.source, "model", rec.model.revision)  # before from_pretrained retries for a typo
     check_data(rec.data)
+    args = training_arguments(rec, out, plan)
+    point = _prepare_run_dir(out, point, resume, overwrite, args)
     resume_from = point[0] if point else None
-    if overwrite and resume_from is None and out.exists() and rank0:
-        shutil.rmtree(out)  # only reached when the user asked to start over
-    out.mkdir(parents=True, exist_ok=True)
-    if point is not None and rank0:
-        ckpt, mark = point
-        print(f"[wa-hub] resuming from {ckpt.name} ({describe(mark)})", flush=True)
-        for stale in checkpoints(out):  # newer than the resume point: half-written, unmarked or failed
-            if int(stale.name.split("-")[-1]) > int(ckpt.name.split("-")[-1]):
-                print(f"[wa-hub] removing {stale.name}: not a checkpoint to resume from", flush=True)
-                shutil.rmtree(stale)
-        shutil.rmtree(out / STAGING, ignore_errors=True)
 
     base_path = resolve_source(rec.model.source)
     set_seed(rec.training.seed)
-    args = training_arguments(rec, out, plan)
     tokenizer = prepare_tokenizer(AutoTokenizer.from_pretrained(base_path, revision=rec.model.revision))
     with args.main_process_first(desc="dataset"):
         rows, dataset_info = load_rows(rec.data)
