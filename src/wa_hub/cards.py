@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from wa_hub import schema
-from wa_hub.errors import MalformedInputError
+from wa_hub.errors import MalformedInputError, UsageError
 
 if TYPE_CHECKING:
     import jinja2
@@ -59,10 +59,32 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def render(card_class: type[C], template: str, card_data: CardData, **values: Any) -> C:
-    """`cards/<template>` rendered with `card_data` (its YAML, and its fields as variables) and `values`."""
+def render(card_class: type[C], template: str | Path, card_data: CardData, **values: Any) -> C:
+    """`cards/<template>` rendered with `card_data` (its YAML, and its fields as variables) and `values`.
+
+    A Path is a user's own template (`push --card-template`): rendered the same way, its `{% include %}`s
+    find its own folder first, then the shipped partials; its mistakes are one line naming the file."""
     context = {**card_data.to_dict(), **values, "card_data": card_data.to_yaml()}
-    return card_class(_environment().get_template(template).render(**context))
+    if isinstance(template, str):
+        return card_class(_environment().get_template(template).render(**context))
+    return card_class(_render_user_template(template, context))
+
+
+def _render_user_template(path: Path, context: dict[str, Any]) -> str:
+    import jinja2
+
+    if not path.is_file():
+        raise UsageError(f"card template {path} not found")
+    base = _environment()
+    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(path.parent)), base.loader])  # type: ignore[list-item]
+    try:
+        return base.overlay(loader=loader).get_template(path.name).render(**context)
+    except jinja2.TemplateSyntaxError as e:
+        raise MalformedInputError(e.filename or path, e.lineno, "a Jinja template", e.message) from None
+    except jinja2.TemplateError as e:  # StrictUndefined: a variable the card does not have
+        raise UsageError(
+            f"{path}: {e.message}; a model card template gets {', '.join(sorted(context))}"
+        ) from None
 
 
 def read_card(path: str | Path, card_class: type[C]) -> C:

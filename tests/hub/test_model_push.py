@@ -358,3 +358,31 @@ def test_a_card_from_a_partial_run_says_so_first(
     assert f"> - {REPO}: JFL 2 of 8 rows, STS 2 of 8 rows; not run: CoNLL, BEA, ITR-F," in text
     row = next(line for line in text.splitlines() if line.startswith(f"| {REPO} |"))
     assert row.count("*") == 2 and row.endswith("| - |")  # scores on part of a set are marked; no Avg
+
+
+def test_a_card_template_of_ones_own(lora_run: Path, local_hub: Path, tmp_path: Path) -> None:
+    """`push --card-template`: the user's file is the card's body, given the values the shipped one gets;
+    it includes files from its own folder."""
+    (mine := tmp_path / "templates" / "my-card.md.j2").parent.mkdir()
+    (mine.parent / "_pin.md.j2").write_text('Pin it: revision="{{ tag }}".\n')
+    mine.write_text(
+        "---\n{{ card_data }}\n---\n# {{ repo }} by ACME\n\nBase: {{ base_id }}.\n"
+        '{% include "_pin.md.j2" %}\n'
+    )
+    push(lora_run, REPO, hub_dir=local_hub, card_template=mine, **REFS)
+    card = load_card(tmp_path, show(model_repo(local_hub), "v1.0.0:README.md"))
+    assert card.text.lstrip().startswith(f"# {REPO} by ACME")
+    assert card.data.library_name == "peft" and card.data.eval_results  # the metadata is wa-hub's
+    assert 'Pin it: revision="v1.0.0".' in card.text
+    mine.write_text("# {{ no_such_value }}\n")
+    with pytest.raises(
+        UsageError, match=r"my-card\.md\.j2: 'no_such_value' is undefined; a model card .* repo"
+    ):
+        push(lora_run, REPO, hub_dir=local_hub, version="1.0.1", card_template=mine, **REFS)
+    mine.write_text("line one\n{% if %}\n")
+    with pytest.raises(WaHubError, match=r"my-card\.md\.j2:2: expected a Jinja template"):
+        push(lora_run, REPO, hub_dir=local_hub, version="1.0.1", card_template=mine, **REFS)
+    with pytest.raises(UsageError, match="card template .*missing.j2 not found"):
+        push(
+            lora_run, REPO, hub_dir=local_hub, version="1.0.1", card_template=tmp_path / "missing.j2", **REFS
+        )

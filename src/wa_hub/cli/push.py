@@ -80,6 +80,12 @@ def push_cmd(
         "--allow-older",
         help="Push a version lower than the repo's highest: it is tagged, and main stays at the highest.",
     ),
+    card_template: Path | None = typer.Option(
+        None,
+        "--card-template",
+        help="Run dirs: your own Jinja file for the model card instead of the shipped cards/model.md.j2 "
+        "(same variables; start from a copy of it).",
+    ),
 ) -> None:
     """Publish a dataset folder or a run dir as one commit tagged vX.Y.Z, with its card.
 
@@ -105,6 +111,7 @@ def push_cmd(
             allow_older=allow_older,
             details=details,
             gated=gated,
+            card_template=card_template,
         )
     finally:
         logger.removeHandler(handler)

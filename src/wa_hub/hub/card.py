@@ -294,8 +294,10 @@ def render_model_card(
     result_names: list[str],
     dataset: tuple[str | None, str | None],
     details: str | None = None,
+    template: Path | None = None,
 ) -> ModelCard:
-    """README.md of a model repo: ModelCardData (with model-index) + the body from `cards/model.md.j2`."""
+    """README.md of a model repo: ModelCardData (with model-index) + the body from `cards/model.md.j2`
+    (or the user's `template`, given the same values)."""
     from huggingface_hub import ModelCard, ModelCardData
 
     from wa_hub.cards import render
@@ -342,7 +344,7 @@ def render_model_card(
     )
     return render(
         ModelCard,
-        "model.md.j2",
+        template or "model.md.j2",
         card_data,
         repo=repo,
         version=version,

@@ -84,6 +84,7 @@ def push(
     allow_older: bool = False,
     details: bool = False,
     gated: bool = False,
+    card_template: str | Path | None = None,
 ) -> dict[str, Any]:
     """Publish a dataset folder (has manifest.json) or a run dir (has run.json) as version `version`.
 
@@ -96,16 +97,17 @@ def push(
     per-row outputs and scores as the dataset `<repo>-details` at the same version, first (its result is
     under `details`). `gated`: the dataset repos get an access prompt and, on the Hub, manual approval; a
     build holding the real text of a source whose licence forbids redistribution is refused without it.
+    `card_template`: run dirs, a Jinja file rendered as the model card instead of `cards/model.md.j2`.
     """
     path = Path(path)
     repo = check_repo_id(repo)
     if version is not None:
         parse_version(version)
     kind = stage.kind_of(path)
-    if kind == "dataset" and (merged or results or bench_repo or dataset_repo or details):
+    if kind == "dataset" and (merged or results or bench_repo or dataset_repo or details or card_template):
         raise UsageError(
-            f"{path} is a dataset folder: --merged, --results, --bench-repo, --dataset-repo and --details "
-            "are for run dirs"
+            f"{path} is a dataset folder: --merged, --results, --bench-repo, --dataset-repo, --details and "
+            "--card-template are for run dirs (a dataset's card is built with it)"
         )
     backend = make_backend(hub_dir, token)
     secret = known_token(token)
@@ -132,8 +134,19 @@ def push(
             evals = _evaluations(path, backend, results, bench_repo)
             if details:
                 plan = _details_plan(backend, repo, tag, evals, tmp, allow_older, gated)
+            template = Path(card_template) if card_template else None
             files = _model_files(
-                path, run, repo, tag, backend, tmp, merged, evals, dataset_repo, plan.repo if plan else None
+                path,
+                run,
+                repo,
+                tag,
+                backend,
+                tmp,
+                merged,
+                evals,
+                dataset_repo,
+                plan.repo if plan else None,
+                template,
             )
             what = "merged model" if merged else "model"
         check_no_secrets(files, [secret])
@@ -275,6 +288,7 @@ def _model_files(
     evals: Evaluations,
     dataset_repo: str | None,
     details_repo: str | None,
+    template: Path | None = None,
 ) -> dict[str, Path | bytes]:
     scored, benches = evals.results, evals.benches
     dataset = _dataset_ref(backend, run, dataset_repo, run_dir)
@@ -314,6 +328,7 @@ def _model_files(
             result_names=names,
             dataset=dataset,
             details=details_repo,
+            template=template,
         )
     ).encode()
     files.update(card.eval_results_files(scores))

@@ -98,10 +98,14 @@ def versions() -> dict[str, str | None]:
 
 
 def git_commit() -> dict[str, Any]:
-    """The wa-hub checkout's commit (and whether tracked files were modified), or None outside git."""
-    from wa_hub.resources import project_root
+    """The wa-hub checkout's commit (and whether tracked files were modified); None for a wheel install
+    (its folder may sit inside some other repository, whose commit says nothing about wa-hub)."""
+    from wa_hub.resources import checkout_root
 
-    root = str(project_root())
+    checkout = checkout_root()
+    if checkout is None:
+        return {"commit": None, "dirty": None}
+    root = str(checkout)
     try:
         sha = subprocess.run(
             ["git", "-C", root, "rev-parse", "HEAD"], capture_output=True, text=True, check=True, timeout=10
