@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from typer.testing import CliRunner
 
@@ -61,8 +63,9 @@ def test_plans() -> None:
         plan_launch(lora, 8, Layout(num_processes=9))
 
 
-def test_fsdp_on_cpu_processes_is_refused_not_silently_ddp() -> None:
+def test_fsdp_on_cpu_processes_is_refused_not_silently_ddp(tmp_path: Path) -> None:
     cpus = ["--num-processes", "2", "--num-gpus", "0", "--set", "training.bf16=false"]
+    cpus += ["--set", f"data.path={tmp_path}", "--set", f"model.path={tmp_path}", "-o", str(tmp_path / "r")]
     res = runner.invoke(app, ["train", "--recipe", "full-ft-7b", "--dry-run", *cpus])
     assert res.exit_code == 2 and "accelerate runs on GPU processes only" in res.output
     assert "--set launch.launcher=ddp" in res.output

@@ -54,10 +54,11 @@ def free_port() -> int:
 
 
 def dry_run_line(args: list[str]) -> list[str]:
-    """The launch line `wa-hub train ARGS --dry-run` prints (its last line)."""
+    """The launch line `wa-hub train ARGS --dry-run` prints (above the line saying its checks passed)."""
     res = subprocess.run([*CLI, "train", *args, "--dry-run"], capture_output=True, text=True, env=ENV)
     assert res.returncode == 0, res.stdout + res.stderr
-    line = res.stdout.strip().splitlines()[-1]
+    *_, line, passed = res.stdout.strip().splitlines()
+    assert passed.startswith("checks passed"), passed
     assert line.split()[1] == "launch", line
     return shlex.split(line)
 

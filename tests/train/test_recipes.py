@@ -27,12 +27,17 @@ def test_the_study_recipes_are_shipped() -> None:
     assert set(STUDY + ["tiny-cpu", "smollm2-lora"]) <= set(shipped_recipes())
 
 
+def present(tmp: Path) -> list[str]:
+    """Overrides pointing data and base model at folders that exist (the dry run checks both)."""
+    return ["--set", f"data.path={tmp}", "--set", f"model.path={tmp}", "-o", str(tmp / "run")]
+
+
 @pytest.mark.parametrize("name", shipped_recipes())
-def test_recipe_parses_and_dry_runs(name: str) -> None:
+def test_recipe_parses_and_dry_runs(name: str, tmp_path: Path) -> None:
     recipe, path = load_recipe(name)
     assert path.read_text().startswith("#"), "each recipe opens with a comment giving its command"
     assert f"--recipe {name}" in path.read_text().split("\nname:")[0]
-    res = runner.invoke(app, ["train", "--recipe", name, "--dry-run", "--num-gpus", "2"])
+    res = runner.invoke(app, ["train", "--recipe", name, "--dry-run", "--num-gpus", "2", *present(tmp_path)])
     assert res.exit_code == 0, res.output
     out = " ".join(res.output.split())
     cfg = f"recipes/accelerate/{recipe.launch.launcher}.yaml"
@@ -42,7 +47,7 @@ def test_recipe_parses_and_dry_runs(name: str) -> None:
     assert f"grad_accum {accum} x 2 process(es)" in out
 
 
-def test_full_ft_plan_is_fsdp_with_alpaca_settings() -> None:
+def test_full_ft_plan_is_fsdp_with_alpaca_settings(tmp_path: Path) -> None:
     recipe, _ = load_recipe("full-ft-7b")
     assert recipe.method == "full" and recipe.launch.launcher == "fsdp"
     t = recipe.training
@@ -56,7 +61,9 @@ def test_full_ft_plan_is_fsdp_with_alpaca_settings() -> None:
     assert t.bf16 and recipe.data.cutoff_len == 512
     fsdp = Path(recipe_path := load_recipe("full-ft-7b")[1]).parent / "accelerate" / "fsdp.yaml"
     assert "LlamaDecoderLayer" in fsdp.read_text() and "FULL_SHARD" in fsdp.read_text(), recipe_path
-    res = runner.invoke(app, ["train", "--recipe", "full-ft-7b", "--dry-run", "--num-gpus", "8"])
+    res = runner.invoke(
+        app, ["train", "--recipe", "full-ft-7b", "--dry-run", "--num-gpus", "8", *present(tmp_path)]
+    )
     out = " ".join(res.output.split())
     assert res.exit_code == 0, res.output
     assert (
@@ -82,8 +89,10 @@ def test_lora_7b_has_alpaca_lora_settings() -> None:
     assert (r.training.learning_rate, r.data.cutoff_len, r.data.config) == (3e-4, 256, "mixed")
 
 
-def test_single_process_dry_run_runs_in_place() -> None:
-    res = runner.invoke(app, ["train", "--recipe", "tiny-cpu", "--dry-run", "--num-gpus", "0"])
+def test_single_process_dry_run_runs_in_place(tmp_path: Path) -> None:
+    res = runner.invoke(
+        app, ["train", "--recipe", "tiny-cpu", "--dry-run", "--num-gpus", "0", *present(tmp_path)]
+    )
     assert res.exit_code == 0, res.output
     out = " ".join(res.output.split())
     assert "-m wa_hub.train --recipe" in out and "accelerate launch" not in out
@@ -125,3 +134,40 @@ def test_global_batch_must_divide() -> None:
 def test_unknown_recipe_lists_the_shipped_ones() -> None:
     res = runner.invoke(app, ["train", "--recipe", "lora-70b", "--dry-run"])
     assert res.exit_code == 2 and "lora-7b" in res.output
+
+
+def test_dry_run_on_a_cpu_fails_as_the_run_does_and_shows_the_gpu_launch(tmp_path: Path) -> None:
+    """lora-7b trains in bf16: on a machine without GPUs the dry run prints the accelerate command a GPU
+    node would run, then fails with the real run's one-line error and rc 2."""
+    args = ["train", "--recipe", "lora-7b", "--num-gpus", "0", *present(tmp_path)]
+    dry = runner.invoke(app, [*args, "--dry-run"])
+    real = runner.invoke(app, args)
+    assert dry.exit_code == real.exit_code == 2, dry.output
+    assert "trains in bf16, which needs a GPU" in dry.stderr
+    assert dry.stderr.strip().splitlines()[-1] == real.stderr.strip().splitlines()[-1]
+    out = " ".join(dry.stdout.split())
+    assert "accelerate launch --config_file" in out and "--num_processes 8" in out
+    assert not (tmp_path / "run").exists()
+
+
+def test_dry_run_checks_the_data_and_the_run_dir(tmp_path: Path) -> None:
+    base = ["train", "--recipe", "tiny-cpu", "--dry-run", "-o", str(tmp_path / "run")]
+    missing = runner.invoke(app, [*base, "--set", f"data.path={tmp_path / 'nope'}"])
+    assert missing.exit_code == 2 and "no such folder" in missing.stderr, missing.output
+    assert "wa-hub build-data" in missing.stderr
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "run.json").write_text("{}")
+    taken = runner.invoke(app, [*base, "--set", f"data.path={tmp_path}"])
+    assert taken.exit_code == 2 and "holds a finished run" in taken.stderr, taken.output
+    ok = runner.invoke(app, [*base, "--set", f"data.path={tmp_path}", "-o", str(tmp_path / "new")])
+    assert ok.exit_code == 0 and "checks passed" in ok.stdout, ok.output
+
+
+def test_a_failed_run_leaves_no_empty_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The data folder exists but holds no rows: the run fails after making runs/tiny-cpu, and removes it."""
+    (tmp_path / "empty-data").mkdir()
+    monkeypatch.chdir(tmp_path)
+    res = runner.invoke(app, ["train", "--recipe", "tiny-cpu", "--set", "data.path=empty-data"])
+    assert res.exit_code == 2, res.output
+    assert res.stderr.strip().splitlines()[-1].startswith("error: empty-data: no data files")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty-data"]

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 
 from wa_hub.cli._app import app, console, user_errors
 from wa_hub.cli._launch import MachineRank, MainProcessIp, MainProcessPort, NumMachines, NumProcesses, layout
+
+if TYPE_CHECKING:
+    from wa_hub.train.recipe import Recipe
+
+PREVIEW_GPUS = 8  # what the dry run plans for on a machine without GPUs, for a recipe that needs them
+
+
+def needs_gpu(recipe: Recipe) -> bool:
+    return bool(recipe.training.bf16 or recipe.training.fp16)
 
 
 @app.command("train")
@@ -51,7 +61,7 @@ def train_cmd(
 
     from wa_hub.train.launch import in_launched_process, launch_command, plan_launch, shell, train_args
     from wa_hub.train.recipe import load_recipe
-    from wa_hub.train.run import default_output_dir
+    from wa_hub.train.run import default_output_dir, preflight
 
     rec, path = load_recipe(recipe, set_)
     out = output_dir or default_output_dir(rec)
@@ -80,8 +90,23 @@ def train_cmd(
             )
         else:
             console.print("[bold]launch[/bold]", highlight=False)
-        cmd = launch_command(plan, train_args(path, out, list(set_), resume, overwrite))
-        console.print(shell(cmd), highlight=False, markup=False, soft_wrap=True)
+        args = train_args(path, out, list(set_), resume, overwrite)
+        console.print(shell(launch_command(plan, args)), highlight=False, markup=False, soft_wrap=True)
+        if plan.device == "cpu" and needs_gpu(rec) and num_processes is None:
+            gpu_plan = plan_launch(rec, PREVIEW_GPUS, where)
+            console.print(
+                f"[bold]launch on a machine with {PREVIEW_GPUS} GPUs[/bold] (--num-gpus N plans for N)",
+                highlight=False,
+            )
+            console.print(
+                shell(launch_command(gpu_plan, args)), highlight=False, markup=False, soft_wrap=True
+            )
+        preflight(rec, out, plan.device, resume, overwrite, run_dir=machine_rank == 0)
+        console.print(
+            "[green]checks passed[/green]: device and precision, run dir, data and base model",
+            highlight=False,
+            soft_wrap=True,
+        )
         return
     from wa_hub.train.run import train
 

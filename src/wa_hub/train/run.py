@@ -183,15 +183,38 @@ def build_model(recipe: Recipe, base_path: str) -> Any:
     return model
 
 
+def check_precision(recipe: Recipe, device: str) -> None:
+    """bf16 and fp16 training need a GPU."""
+    t = recipe.training
+    if (t.bf16 or t.fp16) and device == "cpu":
+        raise UsageError(
+            f"recipe {recipe.name} trains in {'bf16' if t.bf16 else 'fp16'}, which needs a GPU and this "
+            "machine has none; on a CPU pass --set training.bf16=false --set training.fp16=false "
+            "(--dry-run --num-gpus N previews a GPU run)"
+        )
+
+
+def preflight(
+    recipe: Recipe, out: Path, device: str, resume: bool, overwrite: bool, run_dir: bool = True
+) -> tuple[Path, CheckpointMark] | None:
+    """What a run checks before it loads anything, and what `--dry-run` checks: precision on this device,
+    the run dir (`run_dir`: only the process that owns it), the data, the base model. Returns the
+    checkpoint to resume from."""
+    from wa_hub.models import check_source
+    from wa_hub.train.data import check_data
+
+    check_precision(recipe, device)
+    point = _check_output_dir(out, resume, overwrite) if run_dir else None
+    check_data(recipe.data)
+    check_source(recipe.model.source, "model", recipe.model.revision)  # before from_pretrained retries
+    return point
+
+
 def training_arguments(recipe: Recipe, out: Path, plan: LaunchPlan) -> Any:
     from transformers import TrainingArguments
 
     t = recipe.training
-    if (t.bf16 or t.fp16) and plan.device == "cpu":
-        raise UsageError(
-            f"recipe {recipe.name} trains in {'bf16' if t.bf16 else 'fp16'}, which needs a GPU; "
-            "on a CPU pass --set training.bf16=false --set training.fp16=false"
-        )
+    check_precision(recipe, plan.device)
     return TrainingArguments(
         output_dir=str(out),
         run_name=recipe.name,
@@ -268,15 +291,38 @@ def train(
         rec, recipe_file = load_recipe(recipe, list(overrides))
     out = Path(output_dir) if output_dir is not None else default_output_dir(rec)
     plan = plan_launch(rec, num_gpus, layout)
-    if plan.launched and not in_launched_process():
-        if recipe_file is None:
-            raise UsageError("launched runs need a recipe file (they re-launch `wa-hub train` per process)")
-        if plan.layout.machine_rank == 0:
-            _check_output_dir(out, resume, overwrite)
-        cmd = launch_command(plan, train_args(recipe_file, out, list(overrides), resume, overwrite))
-        run_launch(cmd, "rerun with --resume to continue")
-        return out
-    return _train_in_process(rec, out, plan, resume, overwrite, callbacks)
+    made = [] if in_launched_process() else _new_dirs(out)  # the launching process cleans up
+    try:
+        if plan.launched and not in_launched_process():
+            if recipe_file is None:
+                raise UsageError(
+                    "launched runs need a recipe file (they re-launch `wa-hub train` per process)"
+                )
+            preflight(rec, out, plan.device, resume, overwrite, run_dir=plan.layout.machine_rank == 0)
+            cmd = launch_command(plan, train_args(recipe_file, out, list(overrides), resume, overwrite))
+            run_launch(cmd, "rerun with --resume to continue")
+            return out
+        return _train_in_process(rec, out, plan, resume, overwrite, callbacks)
+    except BaseException:
+        _remove_empty(made)
+        raise
+
+
+def _new_dirs(out: Path) -> list[Path]:
+    """`out` and those of its parents that do not exist yet, deepest first: what a run creates."""
+    missing = []
+    for folder in [out, *out.parents]:
+        if folder.exists():
+            break
+        missing.append(folder)
+    return missing
+
+
+def _remove_empty(made: list[Path]) -> None:
+    """A failed run leaves none of the folders it created that hold no file (`runs/NAME`, `runs/`)."""
+    for folder in made:
+        if folder.is_dir() and not any(p.is_file() or p.is_symlink() for p in folder.rglob("*")):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _prepare_run_dir(
@@ -315,14 +361,12 @@ def _train_in_process(
     from transformers import AutoTokenizer, Trainer, set_seed
     from transformers.integrations import TensorBoardCallback
 
-    from wa_hub.models import check_source, resolve_source
-    from wa_hub.train.data import SFTCollator, check_data, load_rows, prepare_tokenizer, tokenize_dataset
+    from wa_hub.models import resolve_source
+    from wa_hub.train.data import SFTCollator, load_rows, prepare_tokenizer, tokenize_dataset
 
     started = time.time()
     rank0 = rank() == 0
-    point = _check_output_dir(out, resume, overwrite) if rank0 else None
-    check_source(rec.model.source, "model", rec.model.revision)  # before from_pretrained retries for a typo
-    check_data(rec.data)
+    point = preflight(rec, out, plan.device, resume, overwrite, run_dir=rank0)
     args = training_arguments(rec, out, plan)
     point = _prepare_run_dir(out, point, resume, overwrite, args)
     resume_from = point[0] if point else None
