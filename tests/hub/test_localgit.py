@@ -240,3 +240,33 @@ def _fewer_sets_spec(tmp_path: Path) -> Path:
     path = tmp_path / "bench-3.yaml"
     path.write_text(yaml.safe_dump(spec, sort_keys=False))
     return path
+
+
+def test_a_dataset_is_pushed_as_its_build_and_the_error_says_how_to_rebuild(
+    dataset_folder: Path, tmp_path: Path
+) -> None:
+    """A dataset's version is its build's: pushing it again, or as another version, is refused with the one
+    command that rebuilds it as a new version and pushes it, and that command works as printed."""
+    import shlex
+
+    hub = tmp_path / "hub"
+    runner = CliRunner()
+    base = ["push", str(dataset_folder), "--repo", REPO, "--hub-dir", str(hub)]
+    assert runner.invoke(app, base).exit_code == 0
+    rebuild = (
+        f"wa-hub build-data --sample --out {dataset_folder} --version 1.0.1 --overwrite --push {REPO} "
+        f"--hub-dir {hub}"
+    )
+    again = runner.invoke(app, base)
+    assert again.exit_code == 2, again.output
+    assert "v1.0.0 already exists" in again.stderr and "immutable" in again.stderr
+    assert again.stderr.strip().endswith(rebuild), again.stderr
+    other = runner.invoke(app, [*base, "--version", "1.0.1"])
+    assert other.exit_code == 2, other.output
+    assert "was built as version 1.0.0, and a dataset's version is its build's" in other.stderr
+    assert other.stderr.strip().endswith(rebuild), other.stderr
+    done = runner.invoke(app, shlex.split(rebuild)[1:])
+    assert done.exit_code == 0, done.output
+    tags = git(hub / "datasets" / "acme" / "writing-instruct", "tag").split()
+    assert tags == ["v1.0.0", "v1.0.1"]
+    assert json.loads((dataset_folder / "manifest.json").read_text())["version"] == "1.0.1"

@@ -18,6 +18,9 @@ HubDir = Annotated[
     typer.Option("--hub-dir", help="With --push: a local git hub folder instead of the Hugging Face Hub."),
 ]
 Private = Annotated[bool, typer.Option("--private", help="With --push: create the repo private.")]
+Gated = Annotated[
+    bool, typer.Option("--gated", help="With --push: people must ask for access (see `wa-hub push --help`).")
+]
 
 sources_app = typer.Typer(help="The raw-source registry: list sources, fetch the downloadable ones.")
 app.add_typer(sources_app, name="sources")
@@ -138,11 +141,12 @@ def build_data_cmd(
     push: Push = None,
     hub_dir: HubDir = None,
     private: Private = False,
+    gated: Gated = False,
 ) -> None:
     """Build the writing instruction dataset (Parquet + card + manifest), ready for the Hub."""
     from wa_hub.build import build_data, default_out
 
-    _check_push(push, hub_dir, private)
+    _check_push(push, hub_dir, private or gated)
     target = out or default_out("data", sample)
     path = build_data(
         raw_dir,
@@ -159,7 +163,7 @@ def build_data_cmd(
     )
     _summary(path)
     if push:
-        _push(path, push, version, hub_dir, private)
+        _push(path, push, version, hub_dir, private, gated)
 
 
 @app.command("build-bench")
@@ -188,11 +192,12 @@ def build_bench_cmd(
     push: Push = None,
     hub_dir: HubDir = None,
     private: Private = False,
+    gated: Gated = False,
 ) -> None:
     """Build the study's ten test sets as one benchmark dataset (a config per set, plus `all`)."""
     from wa_hub.build import build_bench, default_out
 
-    _check_push(push, hub_dir, private)
+    _check_push(push, hub_dir, private or gated)
     target = out or default_out("bench", sample)
     path = build_bench(
         raw_dir,
@@ -206,7 +211,7 @@ def build_bench_cmd(
     )
     _summary(path)
     if push:
-        _push(path, push, version, hub_dir, private)
+        _push(path, push, version, hub_dir, private, gated)
 
 
 def _check_push(push: str | None, hub_dir: Path | None, private: bool) -> None:
@@ -214,7 +219,7 @@ def _check_push(push: str | None, hub_dir: Path | None, private: bool) -> None:
 
     if push is None:
         if hub_dir is not None or private:
-            raise UsageError("--hub-dir and --private only apply with --push ORG/NAME")
+            raise UsageError("--hub-dir, --private and --gated only apply with --push ORG/NAME")
         return
     from wa_hub.hub.backend import check_repo_id
 
@@ -232,10 +237,10 @@ def _summary(path: Path) -> None:
         typer.echo(f"warning: {w}")
 
 
-def _push(path: Path, repo: str, version: str, hub_dir: Path | None, private: bool) -> None:
+def _push(path: Path, repo: str, version: str, hub_dir: Path | None, private: bool, gated: bool) -> None:
     from wa_hub.hub import push as hub_push
 
-    info = hub_push(path, repo, version=version, hub_dir=hub_dir, private=private)
+    info = hub_push(path, repo, version=version, hub_dir=hub_dir, private=private, gated=gated)
     console.print(
         f"pushed {path} to {info.get('url', repo)} (tag {info.get('tag')})", highlight=False, markup=False
     )

@@ -28,8 +28,9 @@ def push_cmd(
     version: str | None = typer.Option(
         None,
         "--version",
-        help="Version X.Y.Z, tagged vX.Y.Z; immutable. Default: a dataset manifest's version, "
-        "else 1.0.0 for a new repo (required once the repo has versions).",
+        help="Run dirs: version X.Y.Z, tagged vX.Y.Z; immutable; default 1.0.0 for a new repo (required once "
+        "the repo has versions). A dataset folder is pushed as the version it was built as (build-data "
+        "--version): another version is another build.",
     ),
     hub_dir: Path | None = typer.Option(
         None,

@@ -115,12 +115,8 @@ def push(
     with fileio.scratch_dir(Path(tempfile.gettempdir()) / "wa-hub-push") as tmp:
         if kind == "dataset":
             manifest = schema.load_manifest(path)
-            if version and parse_version(version) != parse_version(manifest.version):
-                raise UsageError(
-                    f"{path} was built as version {manifest.version} (its card and manifest say so); "
-                    f"rebuild it with --version {version}, or push it as {manifest.version}"
-                )
             tag = version_tag(manifest.version)
+            _check_dataset_version(backend, repo, path, manifest, version, hub_dir, gated, allow_older)
             _check_gating(cards.restricted_sources(manifest), gated, str(path))
             move_main = _moves_main(backend, repo, kind, tag, allow_older)
             files = stage.dataset_files(path)
@@ -166,6 +162,74 @@ def push(
         if pushed_details is not None:
             pushed["details"] = pushed_details
         return pushed
+
+
+def _check_dataset_version(
+    backend: Backend,
+    repo: str,
+    path: Path,
+    manifest: schema.Manifest,
+    version: str | None,
+    hub_dir: str | Path | None,
+    gated: bool,
+    allow_older: bool,
+) -> None:
+    """A dataset's version is its build's (its manifest and card say it): a dataset folder is pushed as the
+    version it was built as, and another version means another build. Each refusal says how to rebuild
+    and push in one command."""
+    built = parse_version(manifest.version)
+    tags = backend.tags(repo, "dataset")
+    top = highest(tags)
+    if version and parse_version(version) != built:
+        wanted = str(parse_version(version))
+        raise UsageError(
+            f"{path} was built as version {built}, and a dataset's version is its build's (its manifest and "
+            f"card say {built}): push it without --version, or rebuild it as {wanted} and push that in one "
+            f"command: {rebuild_command(path, manifest, wanted, repo, hub_dir, gated)}"
+        )
+    if version_tag(str(built)) in tags or (top is not None and built < top and not allow_older):
+        x, y, z = max(built, top or built).release
+        nxt = f"{x}.{y}.{z + 1}"
+        why = (
+            f"{repo} v{built} already exists on {backend.where}; published versions are immutable"
+            if version_tag(str(built)) in tags
+            else f"{repo} already has v{top}, higher than v{built}, which {path} was built as (--allow-older "
+            "adds it as a tag while main stays at the highest)"
+        )
+        raise UsageError(
+            f"{why}, and a dataset's version is its build's: rebuild it as a new version and push that in "
+            f"one command: {rebuild_command(path, manifest, nxt, repo, hub_dir, gated)}"
+        )
+
+
+def rebuild_command(
+    path: Path, manifest: schema.Manifest, version: str, repo: str, hub_dir: str | Path | None, gated: bool
+) -> str:
+    """The `wa-hub build-data|build-bench` line that builds `path` again, as `version`, and pushes it
+    (RAW stands for the raw dir it was built from, which the manifest does not record)."""
+    import shlex
+
+    bench = isinstance(manifest, schema.BenchManifest)
+    cmd = ["wa-hub", "build-bench" if bench else "build-data"]
+    cmd += ["--sample"] if manifest.sample else ["--raw-dir", "RAW"]
+    if manifest.name != ("writing-bench" if bench else "writing-instruct"):
+        cmd += ["--spec", manifest.name]
+    if isinstance(manifest, schema.InstructionManifest):
+        if manifest.seed != manifest.builder.get("seed"):
+            cmd += ["--seed", str(manifest.seed)]
+        counts = set(manifest.per_task.values())
+        if not manifest.sample and len(counts) == 1 and counts != {manifest.builder.get("per_task")}:
+            cmd += ["--per-task", str(counts.pop())]
+        if not manifest.sample and manifest.generic_rows is not None:
+            cmd += ["--generic", str(manifest.generic_rows)]
+    if isinstance(manifest, schema.BenchManifest) and manifest.size_mismatches:
+        cmd.append("--allow-size-mismatch")
+    cmd += ["--out", str(path), "--version", version, "--overwrite", "--push", repo]
+    if hub_dir is not None:
+        cmd += ["--hub-dir", str(hub_dir)]
+    if gated:
+        cmd.append("--gated")
+    return shlex.join(cmd)
 
 
 def _check_gating(restricted: list[Any], gated: bool, what: str) -> None:
