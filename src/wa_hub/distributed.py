@@ -48,6 +48,36 @@ class Layout:
         return replace(self, num_processes=total)
 
 
+def visible_gpus() -> int:
+    import torch
+
+    return torch.cuda.device_count() if torch.cuda.is_available() else 0
+
+
+def accelerate_config(launcher: str) -> Path:
+    """A shipped launcher config (`recipes/accelerate/LAUNCHER.yaml`)."""
+    from wa_hub.resources import resource
+
+    path = resource("recipes", "accelerate", f"{launcher}.yaml")
+    if not path.is_file():
+        raise UsageError(f"accelerate config {path} is missing")
+    return path
+
+
+def world_size(layout: Layout, gpus: int) -> int:
+    """The processes over all machines: `--num-processes` (at most one per GPU), else one per GPU on
+    every machine (one per machine on a CPU)."""
+    machines = layout.num_machines
+    if layout.num_processes is None:
+        return max(1, gpus) * machines
+    if gpus and layout.num_processes > gpus * machines:
+        raise UsageError(
+            f"--num-processes {layout.num_processes} over {machines} machine(s) is more than the {gpus} "
+            "GPU(s) of each: one process per GPU"
+        )
+    return layout.num_processes
+
+
 def check_layout(layout: Layout) -> Layout:
     """The layout, or a UsageError naming the option that is wrong."""
     n, m = layout.num_processes, layout.num_machines
@@ -88,6 +118,12 @@ def in_launched_process() -> bool:
 def rank() -> int:
     """This process's global rank (0 outside a launch)."""
     return int(os.environ.get("RANK", "0"))
+
+
+def launched_machines() -> int:
+    """Machines of the launch this process is in (torchrun's WORLD_SIZE / LOCAL_WORLD_SIZE; 1 outside)."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    return max(1, world // max(1, int(os.environ.get("LOCAL_WORLD_SIZE", world))))
 
 
 def accelerate_exe() -> str:

@@ -490,6 +490,7 @@ class DecodingInfo(Record):
 class EvalHardware(Record):
     device: str
     num_processes: int = 1
+    num_machines: int = 1
     gpu: str | None = None
     cpu_threads: int | None = None
 

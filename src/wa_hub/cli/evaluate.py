@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from wa_hub.cli._app import app, console, err_console, from_options, user_errors
+from wa_hub.cli._launch import MachineRank, MainProcessIp, MainProcessPort, NumMachines, NumProcesses, layout
+
+if TYPE_CHECKING:
+    from wa_hub.distributed import Layout
+    from wa_hub.schema import EvalSettings
 
 
 @app.command("evaluate")
@@ -67,8 +73,17 @@ def evaluate_cmd(
         "--predictions-from",
         help="Debug: skip MODEL and score each row's first reference ('references') or its input ('source').",
     ),
+    num_processes: NumProcesses = None,
+    num_machines: NumMachines = 1,
+    machine_rank: MachineRank = 0,
+    main_process_ip: MainProcessIp = None,
+    main_process_port: MainProcessPort = None,
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Validate the options, print the plan and the launch command; load no model."
+    ),
 ) -> None:
-    """Generate a response for every benchmark row (batched, resumable) and score each set."""
+    """Generate a response for every benchmark row (batched, resumable) and score each set: in this
+    process, or sharded over `accelerate launch` processes and machines (--num-processes)."""
     from wa_hub.errors import UsageError
     from wa_hub.evaluate import evaluate
     from wa_hub.report import render_table
@@ -111,18 +126,53 @@ def evaluate_cmd(
         overwrite=overwrite,
         progress=True,
     )
+    where = layout(num_processes, num_machines, machine_rank, main_process_ip, main_process_port)
+    if dry_run:
+        _print_plan(settings, where)
+        return
     try:
-        results = evaluate(settings)
+        results = evaluate(settings, layout=where)
     except KeyboardInterrupt:
         err_console.print(
             f"interrupted: predictions made so far are in {out.parent / 'predictions'}; "
             "run the same command again to continue"
         )
         raise typer.Exit(130) from None
-    if results is None:  # not the main process
+    from wa_hub.distributed import in_launched_process
+
+    if results is None or in_launched_process():  # not the main process; or launched: the launcher prints
         return
     typer.echo(render_table([results], fmt="table"), nl=False)
     console.print(f"wrote {out}", highlight=False, markup=False, soft_wrap=True)
+
+
+def _print_plan(settings: EvalSettings, where: Layout) -> None:
+    """`evaluate --dry-run`: the processes, and the line that runs them (its last line)."""
+    from wa_hub.distributed import shell
+    from wa_hub.evaluate.launch import launch_command, plan_evaluate
+
+    plan = plan_evaluate(where)
+    n, machines = plan.layout.num_processes, plan.layout.num_machines
+    console.print(
+        f"[bold]plan[/bold] {n} process(es) on {plan.device}"
+        + (f" over {machines} machines" if machines > 1 else "")
+        + f"; each set's batches of {settings.batch_size} rows dealt out whole to the processes, the main "
+        "process merges the predictions in benchmark order and scores",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if not plan.launched:
+        console.print("[bold]runs in this process; equivalent to[/bold]", highlight=False)
+    elif machines > 1:
+        console.print(
+            f"[bold]launch[/bold] on machine rank {plan.layout.machine_rank} (every machine runs this "
+            f"command with its own --machine-rank, 0..{machines - 1}; --out on a folder they all share)",
+            highlight=False,
+            soft_wrap=True,
+        )
+    else:
+        console.print("[bold]launch[/bold]", highlight=False)
+    console.print(shell(launch_command(plan, settings)), highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command("report")

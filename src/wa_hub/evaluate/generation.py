@@ -87,6 +87,18 @@ def length_order(lengths: Sequence[int]) -> list[int]:
     return sorted(range(len(lengths)), key=lambda i: -lengths[i])
 
 
+def plan_batches(tokenizer: Any, prompts: Sequence[str], batch_size: int) -> list[list[int]]:
+    """The batches `generate_responses` makes of `prompts`: row indices, longest prompts first,
+    `batch_size` at a time. Several processes share these batches out whole, so every batch, and with it
+    every output, is the one a single process makes (a batch's padding and length budget shape its
+    outputs)."""
+    if batch_size < 1:
+        raise UsageError(f"--batch-size must be at least 1, got {batch_size}")
+    lengths = [len(ids) for ids in tokenizer(list(prompts), add_special_tokens=True)["input_ids"]]
+    order = length_order(lengths)
+    return [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
+
+
 def generate_batch(
     model: Any,
     tokenizer: Any,
@@ -118,24 +130,23 @@ def generate_responses(
     batch_size: int = 16,
     max_new_tokens: int | None = None,
     on_batch: Callable[[list[int], list[str], list[str]], None] | None = None,
+    batches: Sequence[Sequence[int]] | None = None,
 ) -> list[str]:
     """Generate a response for every prompt, in batches of rows of similar length; returns the cleaned
     predictions.
 
     `inputs` (the text to rewrite, one per prompt) sizes the default length budget; `on_batch(indices,
     predictions, raw)` is called after each batch (indices into `prompts`; the cleaned predictions and the
-    decoded texts they came from), so callers can save as they go.
+    decoded texts they came from), so callers can save as they go. `batches` (some of `plan_batches`'
+    batches of the same prompts) generates only those; the other rows' predictions are left "".
     """
-    if batch_size < 1:
-        raise UsageError(f"--batch-size must be at least 1, got {batch_size}")
     prepare_tokenizer(tokenizer)
-    prompt_lengths = [len(ids) for ids in tokenizer(list(prompts), add_special_tokens=True)["input_ids"]]
+    plan = plan_batches(tokenizer, prompts, batch_size) if batches is None else batches
     texts = list(inputs) if inputs is not None else list(prompts)
     input_lengths = [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
-    order = length_order(prompt_lengths)
     results: list[str] = [""] * len(prompts)
-    for start in range(0, len(order), batch_size):
-        idx = order[start : start + batch_size]
+    for batch in plan:
+        idx = list(batch)
         budget = max_new_tokens or default_max_new_tokens(max(input_lengths[i] for i in idx))
         raw = generate_batch(
             model, tokenizer, [prompts[i] for i in idx], decoding=decoding, max_new_tokens=budget

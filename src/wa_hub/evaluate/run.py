@@ -6,9 +6,10 @@ model (`Evaluation.__init__`), check or start the predictions folder (`start`), 
 assemble and write `results.json` (`finish`).
 
 Resumable by construction: predictions are appended per batch to `predictions/<set>.jsonl` beside the
-results file, and a rerun generates only the rows that have none. With `accelerate launch` the pending
-rows of a set are split across processes (each appends to its own shard); the main process merges,
-scores and writes results.json (atomically, at the end). One process works without `accelerate launch`.
+results file, and a rerun generates only the rows that have none. Launched over several processes
+(`evaluate(..., layout=...)`, wa_hub.evaluate.launch) each set's batches are dealt out whole (each process
+appends to its own shard); when every set is generated, the main process merges, scores and writes
+results.json (atomically, at the end). One process runs in place.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from typing import Any
 
 from wa_hub import __version__, provenance
 from wa_hub.analysis import set_analysis
+from wa_hub.distributed import Layout, launched_machines, run_launch
 from wa_hub.errors import UsageError
 from wa_hub.evaluate import bench as bench_mod
 from wa_hub.evaluate import predictions as pred_mod
-from wa_hub.evaluate.generation import decoding_settings, generate_responses
+from wa_hub.evaluate.generation import decoding_settings, generate_responses, plan_batches
+from wa_hub.evaluate.launch import launch_command, plan_evaluate
 from wa_hub.evaluate.scoring import choose_tokenize, debug_predictions, detailed_rows, set_stats
 from wa_hub.fileio import check_parents
 from wa_hub.metrics import get_metric
@@ -44,6 +47,7 @@ from wa_hub.schema import (
     SetResult,
     Tokenize,
     as_dict,
+    load_model_file,
     write_model,
 )
 from wa_hub.study import BENCH_BY_CONFIG, BENCH_SETS
@@ -140,6 +144,19 @@ def _progress(enabled: bool) -> Any:
     )
 
 
+def check_inputs(settings: EvalSettings, loaded: LoadedModel | None = None) -> None:
+    """Every input exists (local, or on the Hub) and --out can be written, before any work."""
+    s, out = settings, Path(settings.out)
+    if out.is_dir():
+        raise UsageError(f"--out {out} is a directory; expected the path of a results.json file")
+    check_parents(out)
+    bench_mod.check_bench(s.bench, s.revision)
+    if s.predictions_from is None and loaded is None:
+        check_source(s.model, "model", s.model_revision)
+        if s.adapter is not None:
+            check_source(s.adapter, "--adapter", s.adapter_revision)
+
+
 class Evaluation:
     """One evaluation of one model on one benchmark, run step by step by `evaluate`."""
 
@@ -147,12 +164,14 @@ class Evaluation:
         self.settings = settings
         self.configs = bench_mod.parse_sets(settings.sets)
         self.out = Path(settings.out)
-        self._check_inputs(loaded)
+        check_inputs(settings, loaded)
+        import torch
         from accelerate import PartialState
         from transformers import set_seed
 
         self.pred_dir = self.out.parent / "predictions"
-        self.state = PartialState()
+        # cpu=True is what makes accelerate join CPU processes of a launch (gloo); on GPUs it is NCCL
+        self.state = PartialState(cpu=not torch.cuda.is_available())
         set_seed(settings.seed + self.state.process_index)
         self.decoding = decoding_info(settings)
         self.manifest = bench_mod.bench_manifest(settings.bench, settings.revision)
@@ -168,18 +187,6 @@ class Evaluation:
             if self.state.device.type != "cpu":
                 self.loaded.model.to(self.state.device)
         self.model_info = self._model_info()
-
-    def _check_inputs(self, loaded: LoadedModel | None) -> None:
-        """Every input exists (local, or on the Hub) and --out can be written, before any work."""
-        s = self.settings
-        if self.out.is_dir():
-            raise UsageError(f"--out {self.out} is a directory; expected the path of a results.json file")
-        check_parents(self.out)
-        bench_mod.check_bench(s.bench, s.revision)
-        if s.predictions_from is None and loaded is None:
-            check_source(s.model, "model", s.model_revision)
-            if s.adapter is not None:
-                check_source(s.adapter, "--adapter", s.adapter_revision)
 
     @property
     def is_main(self) -> bool:
@@ -211,8 +218,16 @@ class Evaluation:
         return rows, total
 
     def generate(self, config: str, rows: list[BenchRow], bar: Any) -> int:
-        """Predict every row that has no prediction yet, saving each batch; returns how many were pending."""
+        """Predict every row that has no prediction yet, saving each batch; returns how many were pending.
+
+        The set's batches are planned over all its rows (`plan_batches`); the ones with a row still to do
+        are dealt out whole, round robin, to the processes, each appending to its own shard. So every
+        batch is the one a single, uninterrupted run makes, and so are its outputs: a batch cut off by a
+        kill is generated again whole (only its missing rows are saved).
+        """
+        state = self.state
         done = pred_mod.read_done(self.pred_dir, config)
+        state.wait_for_everyone()  # every process has read the set's predictions before any adds to them
         pending = [r for r in rows if r.id not in done]
         if not pending:
             return 0
@@ -223,35 +238,38 @@ class Evaluation:
                 pred_mod.append(pred_mod.set_file(self.pred_dir, config), items)
             return len(pending)
         assert self.loaded is not None
-        state = self.state
         target = (
             pred_mod.shard_file(self.pred_dir, config, state.process_index)
             if state.num_processes > 1
             else pred_mod.set_file(self.pred_dir, config)
         )
-        task = bar.add_task(f"{BENCH_BY_CONFIG[config].abbrev:6}", total=len(pending))
-        with state.split_between_processes(pending) as mine:
-            mine = list(mine)
+        prompts = [format_prompt(r.instruction, r.input) for r in rows]
+        plan = plan_batches(self.loaded.tokenizer, prompts, self.settings.batch_size)
+        todo = [b for b in plan if any(rows[i].id not in done for i in b)]
+        mine = todo[state.process_index :: state.num_processes]
+        mine_pending = sum(rows[i].id not in done for b in mine for i in b)
+        task = bar.add_task(f"{BENCH_BY_CONFIG[config].abbrev:6}", total=mine_pending)  # the main's share
 
-            def save(idx: list[int], preds: list[str], raw: list[str]) -> None:
-                items = [
-                    PredictionRow(id=mine[i].id, prediction=p, raw=t)
-                    for i, p, t in zip(idx, preds, raw, strict=True)
-                ]
-                pred_mod.append(target, items)
-                bar.advance(task, len(idx) * state.num_processes)
+        def save(idx: list[int], preds: list[str], raw: list[str]) -> None:
+            items = [
+                PredictionRow(id=rows[i].id, prediction=p, raw=t)
+                for i, p, t in zip(idx, preds, raw, strict=True)
+                if rows[i].id not in done
+            ]
+            pred_mod.append(target, items)
+            bar.advance(task, len(items))
 
-            if mine:
-                generate_responses(
-                    self.loaded.model,
-                    self.loaded.tokenizer,
-                    [format_prompt(r.instruction, r.input) for r in mine],
-                    inputs=[r.input for r in mine],
-                    decoding=self.settings.decoding,
-                    batch_size=self.settings.batch_size,
-                    max_new_tokens=self.settings.max_new_tokens,
-                    on_batch=save,
-                )
+        if mine:
+            generate_responses(
+                self.loaded.model,
+                self.loaded.tokenizer,
+                prompts,
+                inputs=[r.input for r in rows],
+                decoding=self.settings.decoding,
+                max_new_tokens=self.settings.max_new_tokens,
+                on_batch=save,
+                batches=mine,
+            )
         return len(pending)
 
     def score(
@@ -297,7 +315,11 @@ class Evaluation:
     def _hardware(self) -> EvalHardware:
         import torch
 
-        hw = EvalHardware(device=str(self.state.device), num_processes=self.state.num_processes)
+        hw = EvalHardware(
+            device=str(self.state.device),
+            num_processes=self.state.num_processes,
+            num_machines=launched_machines(),
+        )
         if torch.cuda.is_available():
             hw.gpu = torch.cuda.get_device_name(self.state.device)
         else:
@@ -305,24 +327,38 @@ class Evaluation:
         return hw
 
 
-def evaluate(settings: EvalSettings, loaded: LoadedModel | None = None) -> Results | None:
+def evaluate(
+    settings: EvalSettings, loaded: LoadedModel | None = None, layout: Layout | None = None
+) -> Results | None:
     """Evaluate `settings.model` (or the already `loaded` one) on `settings.bench`; returns the results.
 
     `settings.predictions_from` ("references" | "source") skips the model and scores the benchmark's own
     first references or inputs through the same saving and scoring path (a sanity check of the pipeline).
-    Only the main process returns the results (the others return None).
+    With `layout`'s processes or machines this re-launches itself under `accelerate launch` and waits
+    (wa_hub.evaluate.launch). Only the main process (machine 0) returns the results; the others None.
     """
+    plan = plan_evaluate(layout)
+    if plan.launched:
+        if loaded is not None:
+            raise UsageError("a model loaded in this process cannot be launched in others; pass its source")
+        if plan.layout.machine_rank == 0:
+            check_inputs(settings)
+        run_launch(launch_command(plan, settings), "run the same command again to continue")
+        return load_model_file(settings.out, Results) if plan.layout.machine_rank == 0 else None
     run = Evaluation(settings, loaded)
     run.start()
-    sets: dict[str, SetResult] = {}
-    complete_rows = True
+    generated: list[tuple[str, list[BenchRow], int, int, float]] = []
     with _progress(settings.progress and run.is_main) as bar:
         for config in run.configs:
             started = time.perf_counter()
             rows, total = run.load_set(config)
-            complete_rows = complete_rows and len(rows) == total
-            generated = run.generate(config, rows, bar)
-            run.state.wait_for_everyone()
-            if run.is_main:
-                sets[config] = run.score(config, rows, total, generated, started)
-    return run.finish(sets, complete_rows) if run.is_main else None
+            n = run.generate(config, rows, bar)
+            generated.append((config, rows, total, n, time.perf_counter() - started))
+    run.state.wait_for_everyone()  # every shard is complete; the main process alone scores
+    if not run.is_main:
+        return None
+    sets = {
+        config: run.score(config, rows, total, n, time.perf_counter() - seconds)
+        for config, rows, total, n, seconds in generated
+    }
+    return run.finish(sets, all(len(rows) == total for _, rows, total, _, _ in generated))

@@ -15,9 +15,12 @@ from pathlib import Path
 from wa_hub.distributed import (
     Layout,
     accelerate_command,
+    accelerate_config,
     check_layout,
     in_launched_process,
     shell,
+    visible_gpus,
+    world_size,
 )
 from wa_hub.errors import UsageError
 from wa_hub.train.recipe import Recipe
@@ -38,12 +41,6 @@ class LaunchPlan:
     launched: bool = False  # goes through `accelerate launch` (not in place)
 
 
-def visible_gpus() -> int:
-    import torch
-
-    return torch.cuda.device_count() if torch.cuda.is_available() else 0
-
-
 def grad_accum_for(global_batch: int, per_device: int, world: int) -> int:
     """Gradient accumulation steps so that per_device * accum * world == global batch, exactly."""
     per_step = per_device * world
@@ -53,15 +50,6 @@ def grad_accum_for(global_batch: int, per_device: int, world: int) -> int:
             f"{world} process(es) = {per_step}; change training.per_device_batch_size or the process count"
         )
     return global_batch // per_step
-
-
-def accelerate_config(launcher: str) -> Path:
-    from wa_hub.resources import resource
-
-    path = resource("recipes", "accelerate", f"{launcher}.yaml")
-    if not path.is_file():
-        raise UsageError(f"accelerate config {path} is missing")
-    return path
 
 
 def _check_launcher(recipe: Recipe, device: str, launched: bool) -> None:
@@ -89,16 +77,7 @@ def plan_launch(recipe: Recipe, num_gpus: int | None = None, layout: Layout | No
     else:
         wanted = num_gpus if num_gpus is not None else recipe.launch.num_gpus
         gpus = wanted if wanted is not None else visible_gpus()
-        machines = layout.num_machines
-        if layout.num_processes is not None:
-            world = layout.num_processes
-            if gpus and world > gpus * machines:
-                raise UsageError(
-                    f"--num-processes {world} over {machines} machine(s) is more than the {gpus} GPU(s) of "
-                    "each: one process per GPU"
-                )
-        else:
-            world = max(1, gpus) * machines
+        world = world_size(layout, gpus)
         launched = layout.asked or world > 1
     device = "cuda" if gpus else "cpu"
     distributed = launched or in_launched_process()  # accelerate's launcher config applies

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from wa_hub import __version__
-from wa_hub.distributed import Layout, rank, run_launch
+from wa_hub.distributed import Layout, launched_machines, rank, run_launch
 from wa_hub.errors import UsageError
 from wa_hub.fileio import check_replaceable, made_by_wa_hub, write_json
 from wa_hub.provenance import library_versions
@@ -130,12 +130,11 @@ def hardware(plan: LaunchPlan) -> dict[str, Any]:
         if plan.device == "cuda"
         else []
     )
-    local = int(os.environ.get("LOCAL_WORLD_SIZE", plan.num_processes))  # torchrun's: processes per machine
     return {
         "device": plan.device,
         "gpus": gpus[: plan.num_processes] if gpus else [],
         "world_size": plan.num_processes,
-        "num_machines": max(1, plan.num_processes // max(1, local)),
+        "num_machines": launched_machines(),
         "launcher": plan.launcher,
         "per_device_batch_size": plan.per_device_batch_size,
         "grad_accum": plan.grad_accum,
