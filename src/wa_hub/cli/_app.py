@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import functools
+import inspect
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import typer
+import typer.core
 import typer.rich_utils
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
@@ -89,5 +92,69 @@ def main(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
+    verbose: bool = typer.Option(
+        False,
+        "--verbose",
+        "-v",
+        help="Show the libraries' own warnings, logs and progress bars (transformers, datasets), which "
+        "wa-hub hides by default; e.g. wa-hub --verbose evaluate ... (or WA_HUB_VERBOSE=1).",
+    ),
 ) -> None:
     """Writing-Alpaca as a product."""
+    from wa_hub import quiet
+
+    quiet.install(verbose)
+
+
+def _unwrap(text: str) -> str:
+    """Each paragraph of a docstring on one line: rich wraps help to the terminal, and a docstring's own
+    line breaks would show as stray breaks in the middle of a sentence."""
+    paragraphs = inspect.cleandoc(text).split("\n\n")
+    return "\n\n".join(" ".join(line.strip() for line in p.splitlines()) for p in paragraphs)
+
+
+def _option_type(self: Any, ctx: Any) -> str | None:
+    """No `<bool>` after a flag, `<path>` (not `<list[Path]>`) after a repeatable option."""
+    if self.metavar is not None:
+        return str(self.metavar)
+    if getattr(self, "is_flag", False):
+        return None
+    label = _typer_option_type(self, ctx)
+    return re.sub(r"<list\[(\w+)\]>", lambda m: f"<{m[1].lower()}>", label) if label else label
+
+
+def _argument_type(self: Any, ctx: Any) -> str | None:
+    label = _typer_argument_type(self, ctx)
+    return re.sub(r"<list\[(\w+)\]>", lambda m: f"<{m[1].lower()}>", label) if label else label
+
+
+def _argument_name(self: Any) -> str:
+    """Arguments in upper case, as click names them (MODEL), not `{model}`."""
+    return str(self.metavar or (self.name or "").upper())
+
+
+def _argument_usage(self: Any) -> str:
+    name = _argument_name(self)
+    return (name if self.required else f"[{name}]") + ("..." if self.nargs != 1 else "")
+
+
+_core: Any = typer.core
+_typer_option_type: Any = getattr(_core.TyperOption, "display_type_rich", None)
+_typer_argument_type: Any = getattr(_core.TyperArgument, "display_type_rich", None)
+if _typer_option_type is not None and _typer_argument_type is not None:  # typer's help as of 0.2x
+    _core.TyperOption.display_type_rich = _option_type
+    _core.TyperArgument.display_type_rich = _argument_type
+if hasattr(_core.TyperArgument, "_usage_display_name"):
+    _core.TyperArgument.display_name_raw = property(_argument_name)
+    _core.TyperArgument._usage_display_name = _argument_usage
+
+
+def tidy_help(typer_app: typer.Typer) -> None:
+    """Unwrap every command's docstring (see `_unwrap`), in `typer_app` and its sub-apps."""
+    for info in typer_app.registered_commands:
+        doc = info.help or (inspect.getdoc(info.callback) if info.callback else None)
+        if doc:
+            info.help = _unwrap(doc)
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            tidy_help(group.typer_instance)
