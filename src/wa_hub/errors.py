@@ -64,3 +64,19 @@ def environment_error(e: OSError) -> WaHubError | None:
         return None
     where = f"{e.filename}: " if e.filename else ""
     return WaHubError(f"{where}{os.strerror(code)}; {hint}")
+
+
+TRAIN_EXTRA = ("torch", "transformers", "peft", "accelerate", "trl")  # what `wa-hub[train]` adds
+
+
+def require_train_extra(command: str) -> None:
+    """`wa-hub COMMAND` loads or trains a model: one line naming the extra when its libraries are absent
+    (plain `pip install wa-hub` scores, builds data and publishes without them)."""
+    import importlib.util
+
+    missing = [m for m in TRAIN_EXTRA if importlib.util.find_spec(m) is None]
+    if missing:
+        raise UsageError(
+            f"wa-hub {command} needs the train extra ({', '.join(missing)} not installed): "
+            "pip install 'wa-hub[train]' (on a machine without a GPU, install the CPU build of torch first)"
+        )

@@ -25,5 +25,8 @@ def demo(
     Reuses what an earlier complete run left in WORKDIR, so it can be rerun or resumed.
     """
     from wa_hub.demo import run_demo
+    from wa_hub.errors import require_train_extra
+
+    require_train_extra("demo")
 
     run_demo(workdir, model=model, console=console)

@@ -104,6 +104,9 @@ def evaluate_cmd(
         return
     if model is None or bench is None:
         raise UsageError("give MODEL and --bench (or --rescore RESULTS to score saved predictions again)")
+    from wa_hub.errors import require_train_extra
+
+    require_train_extra("evaluate")
     out = out or Path("results.json")
     settings = from_options(
         EvalSettings,

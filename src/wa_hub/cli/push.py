@@ -92,7 +92,11 @@ def push_cmd(
 
     The Hub is reached through huggingface_hub (HF_ENDPOINT, HF_TOKEN or `hf auth login`).
     """
+    from wa_hub.errors import require_train_extra
     from wa_hub.hub import push
+
+    if merged:
+        require_train_extra("push --merged")
 
     logger = logging.getLogger("wa_hub.hub")
     handler = _ConsoleHandler()

@@ -59,6 +59,9 @@ def train_cmd(
     machines."""
     import yaml
 
+    from wa_hub.errors import require_train_extra
+
+    require_train_extra("train")
     from wa_hub.train.launch import in_launched_process, launch_command, plan_launch, shell, train_args
     from wa_hub.train.recipe import load_recipe
     from wa_hub.train.run import default_output_dir, preflight
@@ -134,6 +137,9 @@ def merge_cmd(
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output dir."),
 ) -> None:
     """Merge a LoRA adapter into its base weights; checks the merged logits against base+adapter."""
+    from wa_hub.errors import require_train_extra
+
+    require_train_extra("merge")
     from wa_hub.train.merge import merge_run
 
     target = out or run_dir.with_name(run_dir.name + "-merged")
