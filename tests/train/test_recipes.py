@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from wa_hub.cli import app
@@ -60,7 +61,9 @@ def test_full_ft_plan_is_fsdp_with_alpaca_settings(tmp_path: Path) -> None:
     )
     assert t.bf16 and recipe.data.cutoff_len == 512
     fsdp = Path(recipe_path := load_recipe("full-ft-7b")[1]).parent / "accelerate" / "fsdp.yaml"
-    assert "LlamaDecoderLayer" in fsdp.read_text() and "FULL_SHARD" in fsdp.read_text(), recipe_path
+    config = yaml.safe_load(fsdp.read_text())["fsdp_config"]  # test_fsdp2.py reads it as accelerate does
+    assert config["fsdp_version"] == 2 and config["fsdp_transformer_layer_cls_to_wrap"] == "LlamaDecoderLayer"
+    assert config["fsdp_reshard_after_forward"] is True, recipe_path  # FSDP1's FULL_SHARD
     res = runner.invoke(
         app, ["train", "--recipe", "full-ft-7b", "--dry-run", "--num-gpus", "8", *present(tmp_path)]
     )
