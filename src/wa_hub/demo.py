@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -99,10 +100,17 @@ def choose_model(model: str, console: Console) -> str:
     return model
 
 
-def _stage(console: Console, outcome: DemoOutcome, name: str, fn: Callable[[], str]) -> None:
+def _stage(
+    console: Console, outcome: DemoOutcome, name: str, fn: Callable[[], str], status: str | None = None
+) -> None:
+    """One stage: its line, then its own progress bars, or a spinner saying `status` while it runs."""
     start = time.monotonic()
     console.print(f"[bold]▶ {name}[/bold] ...")
-    summary = fn()
+    if status is None:
+        summary = fn()
+    else:
+        with console.status(status):
+            summary = fn()
     outcome.seconds[name] = round(time.monotonic() - start, 1)
     console.print(
         f"[green]✓[/green] [bold]{name}[/bold] ({outcome.seconds[name]:.0f} s): {escape(summary)}",
@@ -122,7 +130,7 @@ def _build(layout: DemoLayout) -> str:
         if _complete(folder, "manifest.json"):
             done.append(f"{folder.name} (reused)")
             continue
-        fn(None, folder, version=VERSION, sample=True)
+        fn(None, folder, version=VERSION, sample=True, progress=True)
         done.append(folder.name)
     mixed = load_manifest(layout.data).counts.get("mixed", "?")
     return f"{', '.join(done)} in {layout.data.parent} (mixed: {mixed} rows, benchmark: 8 rows per set)"
@@ -140,7 +148,7 @@ def _train(layout: DemoLayout, recipe: str, overrides: list[str]) -> str:
     return f"{out} (final loss {shown}, {run.wall_time_s or 0:.0f} s)"
 
 
-def _evaluate(layout: DemoLayout, recipe: str, name: str, model: str) -> Results:
+def _evaluate(layout: DemoLayout, recipe: str, name: str, model: str, progress: bool = False) -> Results:
     """An evaluation's results, reused only when they were made by this model, benchmark and decoding."""
     from wa_hub.evaluate import evaluate
     from wa_hub.evaluate.predictions import read_meta
@@ -154,6 +162,7 @@ def _evaluate(layout: DemoLayout, recipe: str, name: str, model: str) -> Results
         batch_size=EVAL_BATCH,
         max_new_tokens=EVAL_MAX_NEW_TOKENS,
         dtype="float32",
+        progress=progress,
     )
     if out.is_file() and read_meta(out.parent / "predictions") == predictions_meta(settings):
         return load_model_file(out, Results)
@@ -243,6 +252,7 @@ def run_demo(
     workdir: str | Path = "wa-hub-demo", model: str = "auto", console: Console | None = None
 ) -> DemoOutcome:
     """Run the five stages in `workdir` and return what they made."""
+    from wa_hub.olah import olah_cli
     from wa_hub.report import render_table
 
     console = console or Console()
@@ -261,12 +271,19 @@ def run_demo(
     _stage(console, outcome, f"2/5 train {recipe}", lambda: _train(layout, recipe, overrides))
 
     def evaluate_both() -> str:
-        outcome.results["untuned"] = _evaluate(layout, recipe, "untuned", base)
-        outcome.results["trained"] = _evaluate(layout, recipe, "trained", str(run))
+        for name, model in (("untuned", base), ("trained", str(run))):
+            console.print(f"  {name}: {model} on {layout.bench.name}", highlight=False, markup=False)
+            outcome.results[name] = _evaluate(layout, recipe, name, model, progress=True)
         return " vs ".join(f"{n}: avg {_avg(r):.2f}" for n, r in outcome.results.items())
 
     _stage(console, outcome, "3/5 evaluate untuned + trained", evaluate_both)
-    _stage(console, outcome, "4/5 push to the local hub", lambda: _push(layout, outcome, run, model_repo))
+    _stage(
+        console,
+        outcome,
+        "4/5 push to the local hub",
+        lambda: _push(layout, outcome, run, model_repo),
+        status=f"pushing the two datasets and {model_repo} (card rendered, files checked for tokens)",
+    )
 
     def readback() -> str:
         outcome.readback = _readback(layout, model_repo)
@@ -274,7 +291,9 @@ def run_demo(
         evals = len(r["evals"])
         return f"{r['rows']} rows of {ORG}/writing-instruct:mixed, {evals} card eval results, via {r['via']}"
 
-    _stage(console, outcome, "5/5 read back with HF clients", readback)
+    how = "olah serving the local hub" if olah_cli() is not None else "the local git repos"
+    status = f"loading {ORG}/writing-instruct and the model card with datasets and huggingface_hub, via {how}"
+    _stage(console, outcome, "5/5 read back with HF clients", readback, status=status)
 
     names = [f"{base_name} (untuned)", f"{base_name} + LoRA ({recipe}, demo)"]
     outcome.table = render_table(
@@ -312,18 +331,33 @@ def _print_comparison(console: Console, outcome: DemoOutcome, names: list[str]) 
 
 
 def _quiet_libraries() -> None:
-    """Keep the demo's output to its stage lines and the trainer's progress bar."""
-    import datasets
-    import transformers
+    """Keep the demo's output to its stage lines and progress bars (unless --verbose / WA_HUB_VERBOSE)."""
+    from wa_hub import quiet
 
-    datasets.disable_progress_bars()
-    datasets.logging.set_verbosity_error()
-    transformers.logging.set_verbosity_error()
+    quiet.install()
 
 
 def _avg(results: Results) -> float:
     scores = [s.score for s in results.sets.values()]
     return sum(scores) / len(scores) if scores else 0.0
+
+
+def cli_name() -> str:
+    """How to call wa-hub so that a printed command runs as printed: `wa-hub` when that is the one on PATH
+    (its venv active), else its path (`.venv/bin/wa-hub` after the README's setup)."""
+    here = Path(sys.executable).parent / "wa-hub"
+    found = shutil.which("wa-hub")
+    if not here.is_file() or (found is not None and Path(found).resolve() == here.resolve()):
+        return "wa-hub"
+    return _shown(here)
+
+
+def _shown(path: Path) -> str:
+    """`path` relative to the working directory when it is below it, else absolute."""
+    try:
+        return str(path.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def _print_next(console: Console, layout: DemoLayout, run: Path, recipe: str) -> None:
@@ -333,24 +367,36 @@ def _print_next(console: Console, layout: DemoLayout, run: Path, recipe: str) ->
         ("instruction data", layout.data),
         ("benchmark", layout.bench),
         ("training run", run),
-        ("evaluations", layout.workdir / "eval"),
+        ("evaluations", layout.workdir / "eval" / recipe),
         ("HTML report (both evaluations)", layout.workdir / "report.html"),
         ("local hub (serve it with olah)", layout.hub),
     ):
         console.print(f"  {label:32} {path}", highlight=False, markup=False, soft_wrap=True)
+    cli = cli_name()
+    evals = f"{_shown(layout.workdir)}/eval/{recipe}"
     console.print()
-    console.print("[bold]Next, on real data and GPUs[/bold]")
+    console.print("[bold]The demo's two evaluations again[/bold]", highlight=False)
     for cmd in (
-        "wa-hub sources list                                  # what to download, and from where",
-        "wa-hub sources fetch --raw-dir raw                   # what can be fetched; the rest by hand",
-        "wa-hub build-data  --raw-dir raw --out build/writing-instruct",
-        "wa-hub build-bench --raw-dir raw --out build/writing-bench",
-        "wa-hub train --recipe lora-7b --dry-run              # then without --dry-run, on a GPU node",
-        "wa-hub evaluate runs/lora-7b --bench build/writing-bench --out runs/lora-7b/eval/results.json",
-        "wa-hub report runs/*/eval/results.json --with-paper",
-        "wa-hub report runs/a/eval/results.json runs/b/eval/results.json --compare --html report.html",
-        "wa-hub push build/writing-instruct --repo ORG/writing-instruct    # and build/writing-bench",
-        "wa-hub push runs/lora-7b --repo ORG/writing-alpaca-7b --version 1.0.0 "
-        "--dataset-repo ORG/writing-instruct@v1.0.0 --bench-repo ORG/writing-bench@v1.0.0",
+        f"{cli} report {evals}/*/results.json --with-paper",
+        f"{cli} report {evals}/untuned/results.json {evals}/trained/results.json --compare --errors",
     ):
         console.print(f"  {cmd}", highlight=False, markup=False, soft_wrap=True)
+    console.print()
+    console.print("[bold]Next, on real data and GPUs[/bold]", highlight=False)
+    if cli != "wa-hub":
+        activate = _shown(Path(cli).parent / "activate")
+        console.print(f"  (or `source {activate}` first, then `wa-hub ...`)", highlight=False, markup=False)
+    for cmd in (
+        "sources list                                  # what to download, and from where",
+        "sources fetch --raw-dir raw                   # what can be fetched; the rest by hand",
+        "build-data  --raw-dir raw --out build/writing-instruct",
+        "build-bench --raw-dir raw --out build/writing-bench",
+        "train --recipe lora-7b --dry-run --num-gpus 8 # the plan for a GPU node; run it there, no --dry-run",
+        "evaluate runs/lora-7b --bench build/writing-bench --out runs/lora-7b/eval/results.json",
+        "report runs/*/eval/results.json --with-paper",
+        "report runs/a/eval/results.json runs/b/eval/results.json --compare --html report.html",
+        "push build/writing-instruct --repo ORG/writing-instruct    # and build/writing-bench",
+        "push runs/lora-7b --repo ORG/writing-alpaca-7b --version 1.0.0 "
+        "--dataset-repo ORG/writing-instruct@v1.0.0 --bench-repo ORG/writing-bench@v1.0.0",
+    ):
+        console.print(f"  {cli} {cmd}", highlight=False, markup=False, soft_wrap=True)
