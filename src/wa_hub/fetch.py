@@ -29,16 +29,45 @@ TIMEOUT_S = 60
 
 @dataclass
 class FetchReport:
-    fetched: list[str] = field(default_factory=list)
+    fetched: list[str] = field(default_factory=list)  # "<id>/<file>"
     present: list[str] = field(default_factory=list)
     manual: list[tuple[str, str]] = field(default_factory=list)  # (source key, how to get it)
+    failed: list[tuple[str, str, str, str]] = field(default_factory=list)  # (source key, file, why, by hand)
+    order: list[tuple[str, str]] = field(default_factory=list)  # (source key, source id), as selected
 
     def lines(self) -> list[str]:
-        out = [f"fetched {p}" for p in self.fetched]
-        out += [f"ok      {p} (present, checksum verified)" for p in self.present]
-        for key, how in self.manual:
-            out.append(f"manual  {key}: {how}")
+        """One line per source (fetched, ok, failed or manual), each failed file below its source with
+        what to download by hand; the manual sources last, with how to get them."""
+        out = []
+        manual = dict(self.manual)
+        for key, sid in self.order:
+            if key in manual:
+                continue
+            mine = [f for f in (*self.fetched, *self.present) if f.split("/", 1)[0] == sid]
+            failed = [f for f in self.failed if f[0] == key]
+            if failed:
+                out.append(f"failed  {key}: {len(failed)} of {len(failed) + len(mine)} file(s) not fetched")
+                for _, file, why, how in failed:
+                    out.append(f"          {file}: {why}; by hand: {how}")
+            elif any(f in self.fetched for f in mine):
+                out.append(f"fetched {key}: {', '.join(mine)}")
+            elif mine:
+                out.append(f"ok      {key}: {', '.join(mine)} (present, checksum verified)")
+        out += [f"manual  {key}: {how}" for key, how in self.manual]
         return out
+
+
+class FetchFailed(WaHubError):
+    """Some files could not be fetched; `report` says what was done, per source, and what to do by hand."""
+
+    def __init__(self, report: FetchReport) -> None:
+        details = "; ".join(
+            f"{key} ({file}): {why}; to do it manually: {how}" for key, file, why, how in report.failed
+        )
+        super().__init__(
+            f"{len(report.failed)} raw file(s) could not be fetched (offline? behind a proxy?): {details}"
+        )
+        self.report = report
 
 
 def _read_lock(raw_dir: Path) -> dict[str, dict[str, str]]:
@@ -158,10 +187,10 @@ def fetch_sources(
     from rich.progress import Progress
 
     raw = Path(raw_dir)
+    made = [p for p in (raw, *raw.parents) if not p.exists()]
     raw.mkdir(parents=True, exist_ok=True)
     lock = _read_lock(raw)
-    report = FetchReport()
-    failures: list[str] = []
+    report = FetchReport(order=[(s.key, s.id) for s in sources])
     archives: dict[str, Path] = {}
     unreachable: dict[str, str] = {}  # host -> why it cannot be reached
     todo = [(s, rf) for s in sources if not s.manual for rf in s.files if rf.downloadable]
@@ -177,6 +206,7 @@ def fetch_sources(
             dest = raw / s.id / rf.name
             key = f"{s.id}/{rf.name}"
             bar.update(step, description=f"fetching {key}")
+            new_folder = not dest.parent.exists()
             dest.parent.mkdir(parents=True, exist_ok=True)
             try:
                 if dest.is_file() and not force:
@@ -196,16 +226,18 @@ def fetch_sources(
             except WaHubError as e:
                 if isinstance(e, Unreachable):
                     unreachable.setdefault(e.host, e.reason)
-                how = s.url if not rf.origin else f"download {rf.origin} by hand to {dest}"
-                failures.append(f"{s.key} ({key}): {e}\n      to do it manually: {how}")
+                how = s.url if not rf.origin else f"download {rf.origin} to {dest}"
+                report.failed.append((s.key, key, str(e), how))
+                if new_folder and not any(dest.parent.iterdir()):
+                    dest.parent.rmdir()  # no empty RAW/<id> folder for a source that failed
             bar.advance(step)
     if lock:
         write_json(raw / LOCK_NAME, dict(sorted(lock.items())))
-    if failures:
-        raise WaHubError(
-            f"{len(failures)} raw file(s) could not be fetched (offline? behind a proxy?):\n  - "
-            + "\n  - ".join(failures)
-        )
+    for folder in made:  # RAW itself, when this fetch made it and nothing was fetched into it
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+    if report.failed:
+        raise FetchFailed(report)
     return report
 
 

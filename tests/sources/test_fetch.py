@@ -87,8 +87,7 @@ def test_pinned_checksum_mismatch_is_an_error_and_leaves_no_file(
     src = _source(base, [RawFile("f.csv", url=f"{base}/f.csv", sha256="0" * 64)])
     with pytest.raises(WaHubError, match="does not match the pinned"):
         fetch_sources(tmp_path / "raw", [src])
-    assert not (tmp_path / "raw" / "stsb" / "f.csv").exists()
-    assert list((tmp_path / "raw" / "stsb").iterdir()) == []
+    assert not (tmp_path / "raw" / "stsb").exists()  # nor an empty folder for it
 
 
 def test_archive_member_is_extracted(server: tuple[str, Path], tmp_path: Path) -> None:
@@ -164,3 +163,55 @@ def test_offline_fetch_tries_each_host_once(tmp_path: Path, monkeypatch: pytest.
     msg = str(e.value)
     assert all(f"{base}/{n}" in msg for n in names) and "127.0.0.1:9 cannot be reached" in msg
     assert "not tried: 127.0.0.1:9 cannot be reached" in msg and "wanyu/IteraTeR_human_sent" in msg
+
+
+def test_cli_fetch_failure_reports_each_source_shows_manual_steps_and_leaves_no_empty_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Offline: every source gets its line (failed files with what to download by hand), the manual steps
+    for W&I+LOCNESS, WikiLarge and WNC are still shown, the error is one line, and RAW holds no empty
+    folder (nor exists, when the fetch made it and got nothing)."""
+    from wa_hub import fetch
+
+    def offline(url: str, dest: Path) -> None:
+        raise fetch.Unreachable("example.org", "offline", url)
+
+    monkeypatch.setattr(fetch, "_download", offline)
+    raw = tmp_path / "raw"
+    args = ["sources", "fetch", "jfleg", "asset", "wi_locness", "wikilarge", "wnc", "--raw-dir", str(raw)]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 1, res.output
+    out = res.stdout
+    assert "failed  jfleg:test: 5 of 5 file(s) not fetched" in out and "failed  asset:test" in out
+    assert (
+        f"by hand: download https://raw.githubusercontent.com/keisks/jfleg/master/test/test.src to {raw}"
+        in out
+    )
+    for manual in (
+        "manual  wi_locness:train",
+        "manual  wikilarge:train",
+        "manual  wnc:train",
+        "manual  wnc:test",
+    ):
+        assert manual in out
+    error = res.stderr.strip().splitlines()
+    assert error[-1].startswith("error: 16 raw file(s) could not be fetched") and "listed above" in error[-1]
+    assert not raw.exists()
+    (raw / "jfleg").mkdir(parents=True)
+    (raw / "jfleg" / "test.src").write_text("kept\n")
+    CliRunner().invoke(app, args)  # a folder that was there stays; no other appears
+    assert sorted(p.name for p in raw.iterdir()) == ["jfleg"]
+
+
+def test_sources_list_shows_url_citation_and_sha256_unwrapped() -> None:
+    from wa_hub.sources.registry import SOURCES
+
+    res = CliRunner().invoke(app, ["sources", "list"])
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    for s in SOURCES:
+        assert f"{s.key}  {s.name}  {s.url}" in lines
+        assert f"  citation: {' '.join(s.citation.split())}" in lines  # whole, on one line
+        for f in s.files:
+            if f.sha256:
+                assert any(line.startswith(f"  {s.id}/{f.name}  sha256 {f.sha256}") for line in lines)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from wa_hub.cli._app import app, console, user_errors
+
+if TYPE_CHECKING:
+    from wa_hub.sources.registry import Source
 
 # Options that build-data and build-bench share, defined once.
 Overwrite = Annotated[bool, typer.Option("--overwrite", help="Replace OUT if it exists.")]
@@ -34,7 +38,8 @@ def sources_list(
         None, "--raw-dir", help="Also show which files are present under RAW (one folder per source id)."
     ),
 ) -> None:
-    """Every raw source: id, task, role (train/generic/test), files, format, URL, licence, citation."""
+    """Every raw source: id, task, role (train/generic/test), files, format, licence; below the table each
+    source's URL, citation and files with their pinned sha256."""
     from wa_hub.sources.registry import SOURCES
 
     rows = []
@@ -71,6 +76,26 @@ def sources_list(
             cells.append("yes" if obj["present"] else "no")
         table.add_row(*cells)
     console.print(table)
+    _source_details(SOURCES)
+
+
+def _source_details(sources: Sequence[Source]) -> None:
+    """Below the table, each source's URL, citation and files (where from, pinned sha256) whole, one item a
+    line: table cells would break them."""
+    typer.echo("")
+    for s in sources:
+        typer.echo(f"{s.key}  {s.name}  {s.url}")
+        typer.echo(f"  licence: {s.license}" + (f" ({s.license_url})" if s.license_url else ""))
+        typer.echo(f"  citation: {' '.join(s.citation.split())}")
+        for f in s.files:
+            if f.sha256:
+                pinned = f"sha256 {f.sha256}"
+            else:
+                pinned = (
+                    "not pinned" if s.manual else "sha256 recorded on first fetch (RAW/sources.lock.json)"
+                )
+            where = f"from {f.origin}" if f.origin else "by hand" if s.manual else ""
+            typer.echo(f"  {s.id}/{f.name}  {pinned}" + (f"  {where}" if where else ""))
 
 
 @sources_app.command("fetch")
@@ -90,14 +115,21 @@ def sources_fetch(
     Pinned checksums must match; the others are recorded in RAW/sources.lock.json on first download and
     checked on later runs (trust on first use).
     """
-    from wa_hub.fetch import fetch_sources
+    from wa_hub.errors import WaHubError
+    from wa_hub.fetch import FetchFailed, fetch_sources
     from wa_hub.sources.registry import select_sources
 
-    report = fetch_sources(raw_dir, select_sources(ids or None, role or None), force=force, progress=True)
+    try:
+        report = fetch_sources(raw_dir, select_sources(ids or None, role or None), force=force, progress=True)
+    except FetchFailed as e:  # the report (manual steps included) first, then a one-line error
+        for line in e.report.lines():
+            typer.echo(line)
+        raise WaHubError(
+            f"{len(e.report.failed)} raw file(s) could not be fetched (offline? behind a proxy?); each is "
+            "listed above with what to download by hand"
+        ) from None
     for line in report.lines():
         typer.echo(line)
-    if report.manual:
-        raise typer.Exit(0)
 
 
 @app.command("build-data")
