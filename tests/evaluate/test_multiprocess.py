@@ -111,26 +111,32 @@ def test_two_processes_give_the_one_process_predictions_and_scores(
 
 _KILL_RANK_1 = """
 import os, signal, sys
-from wa_hub.evaluate import generation
+from wa_hub.evaluate import greedy
 
-real, calls = generation.generate_batch, []
+real, calls = greedy.greedy_rolling, []
 
-def dying(*args, **kwargs):
+def dying(*args):  # the rolling engine, once per set
     calls.append(1)
-    if len(calls) == 2 and os.environ["RANK"] == "1":
-        os.kill(os.getpid(), signal.SIGKILL)  # a real crash of one process: no cleanup, no finally
-    return real(*args, **kwargs)
+    on_done = args[7]
 
-generation.generate_batch = dying
+    def done(idx, tokens):
+        if len(calls) == 2 and os.environ["RANK"] == "1":
+            os.kill(os.getpid(), signal.SIGKILL)  # a real crash of one process: no cleanup, no finally
+        on_done(idx, tokens)
+
+    return real(*args[:7], done, *args[8:])
+
+greedy.greedy_rolling = dying
 from wa_hub.cli import app
 app(args=["evaluate", *sys.argv[1:]], prog_name="wa-hub")
 """
 
 
 def test_a_killed_two_process_run_resumes(two_processes: Path, sample_bench: Path, tmp_path: Path) -> None:
-    """Rank 1 is SIGKILLed at its second batch (the first set is done, the second part done): torchrun stops
-    rank 0 and the launch fails with no results.json. The same command continues: it generates only the
-    rows no shard holds (a batch cut off is done again whole) and ends as the uninterrupted run does."""
+    """Rank 1 is SIGKILLed as its first row of the second set ends (the first set is done, the second part
+    done): torchrun stops rank 0 and the launch fails with no results.json. The same command continues: it
+    generates only the rows no shard holds (a batch cut off is done again whole) and ends as the
+    uninterrupted run does."""
     out = tmp_path / "killed" / "results.json"
     (tmp_path / "kill_rank_1.py").write_text(_KILL_RANK_1)
     args = [*_args(sample_bench, out), "--num-processes", "2"]

@@ -266,6 +266,7 @@ class Evaluation:
                 prompts,
                 inputs=[r.input for r in rows],
                 decoding=self.settings.decoding,
+                batch_size=self.settings.batch_size,
                 max_new_tokens=self.settings.max_new_tokens,
                 on_batch=save,
                 batches=mine,
