@@ -225,6 +225,11 @@ def scratch_dir(path: str | Path) -> Iterator[Path]:
 
 def atomic_write_text(path: str | Path, text: str) -> None:
     """Write a file via a temp file + rename, so readers never see a partial file."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    """Write a file via a temp file + rename, so readers never see a partial file."""
     path = Path(path)
     make_parents(path)
     sweep_stale(path)
@@ -232,8 +237,8 @@ def atomic_write_text(path: str | Path, text: str) -> None:
     try:
         # mkstemp makes the file 0600; give it the permissions an ordinary open() would (0666 & ~umask).
         os.fchmod(fd, 0o666 & ~_umask())
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
