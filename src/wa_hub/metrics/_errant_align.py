@@ -37,8 +37,8 @@ def _sub_costs(o: np.ndarray, c: np.ndarray, o_text: list[str], c_text: list[str
     open_pos = Alignment._open_pos
     lemma = np.where(o[:, 2, None] == c[None, :, 2], 0.0, 0.499)
     same_pos = o[:, 3, None] == c[None, :, 3]
-    o_open = np.array([p in open_pos for p in o[:, 3].tolist()])
-    c_open = np.array([p in open_pos for p in c[:, 3].tolist()])
+    o_open = np.array([p in open_pos for p in o[:, 3].tolist()], dtype=bool)
+    c_open = np.array([p in open_pos for p in c[:, 3].tolist()], dtype=bool)
     both_open = o_open[:, None] & c_open[None, :]
     pos = np.where(same_pos, 0.0, np.where(both_open, 0.25, 0.5))
     chars = cdist(o_text, c_text, scorer=Indel.normalized_distance, dtype=np.float64)
@@ -64,34 +64,46 @@ def align_matrices(orig: Any, cor: Any) -> tuple[list[list[float]], list[list[st
     sub = _sub_costs(o, c, o_text, c_text)
     o_orth, c_orth = o[:, 0].tolist(), c[:, 0].tolist()
     o_low, c_low = o[:, 1].tolist(), c[:, 1].tolist()
+    # Prefix sums of the lowercase ids (exact Python ints): two spans whose sums differ cannot hold the
+    # same tokens, so most transposition candidates are ruled out without sorting them.
+    o_sum, c_sum = [0], [0]
+    for x in o_low:
+        o_sum.append(o_sum[-1] + x)
+    for x in c_low:
+        c_sum.append(c_sum[-1] + x)
     for i in range(o_len):
         above, row, op_row, sub_row, orth = cost[i], cost[i + 1], ops[i + 1], sub[i], o_orth[i]
+        o_end = o_sum[i + 1]
+        left, diag = row[0], above[0]  # cost[i+1][j] and cost[i][j], carried along the row
         for j in range(c_len):
+            up = above[j + 1]
             if orth == c_orth[j]:
-                row[j + 1] = above[j]
-                op_row[j + 1] = "M"
-                continue
-            del_cost = above[j + 1] + 1
-            ins_cost = row[j] + 1
-            sub_cost = above[j] + sub_row[j]
-            trans_cost = _INF
-            # Transpositions: walk the diagonal back while it holds no match (ERRANT's loop, verbatim).
-            k = 1
-            while i - k >= 0 and j - k >= 0 and cost[i - k + 1][j - k + 1] != cost[i - k][j - k]:
-                if sorted(o_low[i - k : i + 1]) == sorted(c_low[j - k : j + 1]):
-                    trans_cost = cost[i - k][j - k] + k
-                    break
-                k += 1
-            # The first cheapest of [transposition, substitution, insertion, deletion], as list.index(min).
-            best, op = trans_cost, "T"
-            if sub_cost < best:
-                best, op = sub_cost, "S"
-            if ins_cost < best:
-                best, op = ins_cost, "I"
-            if del_cost < best:
-                best, op = del_cost, "D"
+                best, op = diag, "M"
+            else:
+                # Transpositions: walk the diagonal back while it holds no match (ERRANT's loop).
+                trans_cost = _INF
+                k = 1
+                c_end = c_sum[j + 1]
+                while i - k >= 0 and j - k >= 0 and cost[i - k + 1][j - k + 1] != cost[i - k][j - k]:
+                    if o_end - o_sum[i - k] == c_end - c_sum[j - k] and sorted(
+                        o_low[i - k : i + 1]
+                    ) == sorted(c_low[j - k : j + 1]):
+                        trans_cost = cost[i - k][j - k] + k
+                        break
+                    k += 1
+                # The first cheapest of [transposition, substitution, insertion, deletion] (list.index(min)).
+                sub_cost = diag + sub_row[j]
+                if sub_cost < trans_cost:
+                    best, op = sub_cost, "S"
+                else:
+                    best, op = trans_cost, f"T{k + 1}"
+                if left + 1 < best:
+                    best, op = left + 1, "I"
+                if up + 1 < best:
+                    best, op = up + 1, "D"
             row[j + 1] = best
-            op_row[j + 1] = f"T{k + 1}" if op == "T" else op
+            op_row[j + 1] = op
+            left, diag = best, up
     return cost, ops
 
 
