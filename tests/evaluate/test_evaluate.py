@@ -65,7 +65,28 @@ def test_tiny_model_on_every_set(bench_dir: Path, tmp_path: Path) -> None:
     assert res.model.source == "tiny:llama" and res.model.adapter is None
     assert res.bench.path_or_id == str(bench_dir.resolve()) and res.bench.data_sha256
     assert res.decoding.name == "greedy" and res.decoding.max_new_tokens == 6
+    assert res.decoding.engine == "rolling"
     assert res.versions["transformers"] and res.wa_hub_version
+
+
+def test_engine_batches_gives_the_same_predictions(bench_dir: Path, tmp_path: Path) -> None:
+    """`--engine batches` (generate() per batch, the old path) and the rolling default agree on the tiny
+    model when each row has the same length budget (a fixed --max-new-tokens)."""
+    kw: dict[str, Any] = {"sets": "jfleg,wnc", "limit": 5, "batch_size": 2, "max_new_tokens": 6}
+    rolling = run("tiny:llama", bench_dir, tmp_path / "a" / "results.json", **kw)
+    r = CliRunner().invoke(
+        app,
+        ["evaluate", "tiny:llama", "--bench", str(bench_dir), "--sets", "jfleg,wnc", "--limit", "5",
+         "--batch-size", "2", "--max-new-tokens", "6", "--engine", "batches", "--out",
+         str(tmp_path / "b" / "results.json")],
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    batches = load_model_file(tmp_path / "b" / "results.json", Results)
+    assert batches.decoding.engine == "batches" and rolling.decoding.engine == "rolling"
+    for c in ("jfleg", "wnc"):
+        assert read_jsonl(tmp_path / "a" / "predictions" / f"{c}.jsonl") == read_jsonl(
+            tmp_path / "b" / "predictions" / f"{c}.jsonl"
+        )
 
 
 def test_reference_predictions_score_high(bench_dir: Path, tmp_path: Path) -> None:

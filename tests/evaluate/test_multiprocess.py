@@ -194,9 +194,9 @@ def test_the_launched_processes_get_the_same_settings(
 
     settings = EvalSettings(
         model="tiny:llama", bench=str(sample_bench), out=tmp_path / "r.json", revision="v1", adapter="org/a",
-        adapter_revision="main", model_revision="abc", decoding="top-p", batch_size=5, max_new_tokens=7,
-        limit=3, sets=["jfleg", "sts"], tokenize="spacy", seed=4, dtype="float32", overwrite=True,
-        progress=True,
+        adapter_revision="main", model_revision="abc", decoding="top-p", batch_size=5, engine="batches",
+        max_new_tokens=7, limit=3, sets=["jfleg", "sts"], tokenize="spacy", seed=4, dtype="float32",
+        overwrite=True, progress=True,
     )  # fmt: skip
     assert set(EvalSettings.model_fields) - {"predictions_from"} <= set(settings.model_fields_set)
     seen: list[EvalSettings] = []

@@ -32,7 +32,17 @@ def evaluate_cmd(
     decoding: str = typer.Option(
         "greedy", "--decoding", help="greedy | beam (4 beams) | top-p (p 0.7, temperature 0.2), as the study."
     ),
-    batch_size: int = typer.Option(16, "--batch-size", help="Rows per generate() call."),
+    batch_size: int = typer.Option(
+        16,
+        "--batch-size",
+        help="Rows generated together (greedy: in the rolling batch; else per generate()).",
+    ),
+    engine: str = typer.Option(
+        "auto",
+        "--engine",
+        help="Greedy batching: rolling (each row stops at its own end and a waiting row takes its slot; "
+        "the default) or batches (generate() per batch, each batch until its longest row ends).",
+    ),
     max_new_tokens: int | None = typer.Option(
         None,
         "--max-new-tokens",
@@ -119,6 +129,7 @@ def evaluate_cmd(
         adapter_revision=adapter_revision,
         decoding=decoding,
         batch_size=batch_size,
+        engine=engine,
         max_new_tokens=max_new_tokens,
         limit=limit,
         sets=sets,

@@ -138,6 +138,14 @@ def generate_batch(
     return list(tokenizer.batch_decode(new, skip_special_tokens=True))
 
 
+def resolve_engine(engine: str, decoding: str, model: Any = None) -> str:
+    """`auto` made concrete: `rolling` for greedy decoding where the installed transformers (and the
+    model's cache layout, when given) allows it, else `batches`."""
+    if engine != "auto":
+        return engine
+    return "rolling" if decoding == "greedy" and greedy.supported(model) else "batches"
+
+
 def _around(prompt: str, text: str) -> tuple[str, str]:
     """The prompt without its input: what rows of one instruction have in common."""
     at = prompt.rfind(text) if text else -1
@@ -178,8 +186,7 @@ def generate_responses(
     texts = list(inputs) if inputs is not None else list(prompts)
     input_lengths = [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
     results: list[str] = [""] * len(prompts)
-    if engine == "auto":
-        engine = "rolling" if decoding == "greedy" and greedy.supported(model) else "batches"
+    engine = resolve_engine(engine, decoding, model)
     if engine == "rolling":
         if decoding != "greedy":
             raise UsageError(f"the rolling engine decodes greedily only, not {decoding!r}")

@@ -21,17 +21,18 @@ from typing import Any
 STOP = "###"
 
 
-def supported(model: Any) -> bool:
-    """Whether this transformers keeps its KV cache as per-layer tensors we can pad, merge and select."""
+def supported(model: Any = None) -> bool:
+    """Whether this transformers keeps its KV cache as per-layer tensors we can pad, merge and select
+    (and, given a model, whether all its layers are plain full-attention layers: no sliding window)."""
     from transformers import DynamicCache
 
     try:
         from transformers.cache_utils import DynamicLayer
 
-        cache = DynamicCache(config=model.config)
+        cache = DynamicCache(config=model.config) if model is not None else None
     except (ImportError, TypeError):
         return False
-    return all(type(layer) is DynamicLayer for layer in getattr(cache, "layers", [None]))
+    return cache is None or all(type(layer) is DynamicLayer for layer in getattr(cache, "layers", [None]))
 
 
 def _cache_kwarg(model: Any) -> str:

@@ -59,6 +59,7 @@ def evaluate_args(s: EvalSettings) -> list[str]:
         "--adapter-revision": s.adapter_revision,
         "--decoding": s.decoding,
         "--batch-size": s.batch_size,
+        "--engine": s.engine if s.engine != "auto" else None,
         "--max-new-tokens": s.max_new_tokens,
         "--limit": s.limit,
         "--sets": ",".join(s.sets) if s.sets else None,

@@ -26,7 +26,7 @@ from wa_hub.distributed import Layout, launched_machines, run_launch
 from wa_hub.errors import UsageError
 from wa_hub.evaluate import bench as bench_mod
 from wa_hub.evaluate import predictions as pred_mod
-from wa_hub.evaluate.generation import decoding_settings, generate_responses, plan_batches
+from wa_hub.evaluate.generation import decoding_settings, generate_responses, plan_batches, resolve_engine
 from wa_hub.evaluate.launch import launch_command, plan_evaluate
 from wa_hub.evaluate.scoring import choose_tokenize, debug_predictions, detailed_rows, set_stats
 from wa_hub.fileio import check_parents
@@ -69,6 +69,7 @@ def decoding_info(settings: EvalSettings) -> DecodingInfo:
         **decoding_settings(settings.decoding),
         max_new_tokens=budget,
         batch_size=settings.batch_size,
+        engine=resolve_engine(settings.engine, settings.decoding),
         seed=settings.seed,
     )
 
@@ -267,6 +268,7 @@ class Evaluation:
                 inputs=[r.input for r in rows],
                 decoding=self.settings.decoding,
                 batch_size=self.settings.batch_size,
+                engine=self.settings.engine,
                 max_new_tokens=self.settings.max_new_tokens,
                 on_batch=save,
                 batches=mine,
