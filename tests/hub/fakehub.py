@@ -4,7 +4,8 @@ Endpoints (as huggingface_hub calls them, see hf_api.py, _commit_api.py, lfs.py)
 commits, branch create/delete, validate-yaml, preupload, the LFS batch API (+ PUT upload + verify), commit
 (ndjson, on any branch) and tag. Files are kept in memory per commit, so tests can read back exactly what a
 push published. `before` (a callable) sees every request before it is answered: a test can kill the client
-there, as a push killed between two calls.
+there, as a push killed between two calls; when it returns True the request is dropped unanswered and never
+applied (the server never got it), so what the test reads next cannot race with the request's handling.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ class FakeHub:
         self.repos: dict[tuple[str, str], Repo] = {}
         self.lfs: dict[str, bytes] = {}
         self.fail_commit = False
-        self.before: Callable[[Request], None] | None = None
+        self.before: Callable[[Request], bool | None] | None = None
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -109,22 +110,25 @@ class FakeHub:
                 n = int(self.headers.get("Content-Length") or 0)
                 return self.rfile.read(n) if n else b""
 
-            def _record(self, body: Any) -> None:
+            def _record(self, body: Any) -> bool:
+                """Log the request; False when `before` dropped it (not applied, not answered)."""
                 request = Request(
                     self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body
                 )
                 with hub._lock:
                     hub.requests.append(request)
-                if hub.before is not None:
-                    hub.before(request)
+                if hub.before is not None and hub.before(request):
+                    self.close_connection = True
+                    return False
+                return True
 
             def do_GET(self) -> None:
-                self._record(None)
-                hub._route(self, "GET", None)
+                if self._record(None):
+                    hub._route(self, "GET", None)
 
             def do_HEAD(self) -> None:
-                self._record(None)
-                hub._route(self, "HEAD", None)
+                if self._record(None):
+                    hub._route(self, "HEAD", None)
 
             def do_POST(self) -> None:
                 raw = self._body()
@@ -133,19 +137,19 @@ class FakeHub:
                     body: Any = [json.loads(line) for line in raw.decode().splitlines() if line.strip()]
                 else:
                     body = json.loads(raw) if raw else None
-                self._record(body)
-                hub._route(self, "POST", body)
+                if self._record(body):
+                    hub._route(self, "POST", body)
 
             def do_DELETE(self) -> None:
-                self._record(None)
-                hub._route(self, "DELETE", None)
+                if self._record(None):
+                    hub._route(self, "DELETE", None)
 
             def do_PUT(self) -> None:
                 raw = self._body()
                 is_json = "json" in self.headers.get("Content-Type", "")
                 body: Any = json.loads(raw) if is_json and raw else raw
-                self._record(body if is_json else {"bytes": len(raw)})
-                hub._route(self, "PUT", body)
+                if self._record(body if is_json else {"bytes": len(raw)}):
+                    hub._route(self, "PUT", body)
 
         return Handler
 

@@ -13,7 +13,6 @@ import re
 import shutil
 import signal
 import subprocess
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -188,11 +187,12 @@ def killed_push(hub: FakeHub, folder: Path, method: str, contains: str, **option
             code = 3
         os._exit(code)
 
-    def before(r: Request) -> None:
+    def before(r: Request) -> bool:
         if r.method == method and contains in r.path:
             hub.before = None
             os.kill(pid, signal.SIGKILL)
-            time.sleep(0.5)  # the request is never answered: the client is gone
+            return True  # dropped: the push died before the server got this call
+        return False
 
     hub.before = before
     os.write(go_write, b"x")
