@@ -148,3 +148,19 @@ def test_an_unwritable_cache_only_costs_the_parse(tmp_path: Path, monkeypatch: p
     finally:
         cache.forget()
     assert blocker.read_text() == "a file where the cache folder would go"
+
+
+@pytest.mark.conformance
+def test_fast_parse_equals_nlp_pipe_on_conll14(conll14: dict[str, list[str]]) -> None:
+    """Every token attribute (the whole serialised Doc) as `nlp.pipe` gives it, the attribute ruler's
+    two-token rules ("there 's", "n't") included."""
+    parse = importlib.import_module("wa_hub.metrics._errant_parse")
+    nlp = load_annotator().nlp
+    assert parse.fast_ruler(nlp.get_pipe("attribute_ruler")) is not None  # the fast path is the one tested
+    extra = ["There 's a cat .", "there are   two", "Here 's what I got , and he gets it .", "It is n't ."]
+    sentences = conll14["sources"] + conll14["system"] + extra
+    expected = parse.parse(sentences, nlp, fast=False)
+    got = parse.parse(sentences, nlp)
+    assert len(got) == len(expected)
+    for i, (a, b) in enumerate(zip(expected, got, strict=True)):
+        assert a.to_bytes() == b.to_bytes(), (i, sentences[i])

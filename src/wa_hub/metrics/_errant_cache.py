@@ -61,9 +61,9 @@ def cache_key(sources: Sequence[str], nlp: Any) -> str:
 
 
 def _parse(sources: Sequence[str], nlp: Any) -> list[Any]:
-    from spacy.tokens import Doc
+    from wa_hub.metrics._errant_parse import parse
 
-    return list(nlp.pipe(Doc(nlp.vocab, s.split()) for s in sources))
+    return parse(sources, nlp)
 
 
 def _encode(key: str, docs: Sequence[Any]) -> bytes:

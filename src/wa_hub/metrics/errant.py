@@ -5,9 +5,10 @@ the source is the gold block's `S` line (already tokenized, so it is split on sp
 without `-tok`), each hypothesis is aligned to it and its edits extracted and classified by ERRANT's own
 annotator, and the edits are compared with the gold ones by `errant.commands.compare_m2`'s own functions
 (span-based correction, best annotator per sentence by the running corpus counts). What differs is only how
-fast: parsing is batched with `nlp.pipe` (the same parses), the gold's sources are parsed once per gold and
-reused by every system scored against it (`_errant_cache`, in memory and on disk), and ERRANT's alignment
-is computed from token attributes read once (`_errant_align`, the same matrices).
+fast: parsing is batched like `nlp.pipe`, with a faster attribute ruler (`_errant_parse`, the same
+parses), the gold's sources are parsed once per gold and reused by every system scored against it
+(`_errant_cache`, in memory and on disk), and ERRANT's alignment is computed from token attributes read
+once (`_errant_align`, the same matrices).
 
 `sentence_stats` keeps each sentence's TP/FP/FN (and per-category counts) of the annotator that
 `errant_compare` chooses for it; that choice uses the running corpus counts, so a resample re-sums these
@@ -32,7 +33,7 @@ from numpy.typing import ArrayLike
 
 from wa_hub import m2 as codec
 from wa_hub.errors import WaHubError
-from wa_hub.metrics import _errant_align, _errant_cache
+from wa_hub.metrics import _errant_align, _errant_cache, _errant_parse
 from wa_hub.metrics._common import check_beta, check_not_empty, check_same_length
 from wa_hub.metrics.stats import SentenceStats, f_score_aggregate
 from wa_hub.schema import MetricResult
@@ -87,11 +88,9 @@ def annotate(sources: Sequence[str], hypotheses: Sequence[str], *, cache: bool =
     Hypotheses are split on spaces like the sources (`errant_parallel` without `-tok`; raw model output is
     tokenized before, by `wa_hub.metrics.score(..., tokenize=...)`). The sources' parses come from the
     parse cache (`_errant_cache`; `cache=False` parses them here), the hypotheses that differ from their
-    source are parsed in one batch, and ERRANT's alignment is computed by `_errant_align` (the same
-    matrices, faster).
+    source are parsed in one batch (`_errant_parse`), and ERRANT's alignment is computed by
+    `_errant_align` (the same matrices, faster).
     """
-    from spacy.tokens import Doc
-
     ann = load_annotator()
     nlp = ann.nlp
     origs = _errant_cache.parsed_sources(sources, nlp, cache=cache)
@@ -99,8 +98,7 @@ def annotate(sources: Sequence[str], hypotheses: Sequence[str], *, cache: bool =
     hyps = [h.strip() for h in hypotheses]
     # errant_parallel writes a noop without parsing when the text is unchanged.
     changed = [i for i, (o, h) in enumerate(zip(texts, hyps, strict=True)) if o != h]
-    cor_inputs = (Doc(nlp.vocab, hyps[i].split()) for i in changed)
-    cors = dict(zip(changed, nlp.pipe(cor_inputs), strict=True))
+    cors = dict(zip(changed, _errant_parse.parse([hyps[i] for i in changed], nlp), strict=True))
 
     blocks = []
     for i, orig in enumerate(origs):
