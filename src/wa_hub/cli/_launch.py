@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -45,3 +45,20 @@ def layout(
     main_process_port: int | None,
 ) -> Layout:
     return Layout(num_processes, num_machines, machine_rank, main_process_ip, main_process_port)
+
+
+def print_launch(console: Any, launched: bool, layout: Layout, line: str, shared_note: str = "") -> None:
+    """The dry run's last lines for `train` and `evaluate`: how the command runs, then the exact line."""
+    machines = layout.num_machines
+    if not launched:
+        console.print("[bold]runs in this process; equivalent to[/bold]", highlight=False)
+    elif machines > 1:
+        console.print(
+            f"[bold]launch[/bold] on machine rank {layout.machine_rank} (every machine runs this command "
+            f"with its own --machine-rank, 0..{machines - 1}{shared_note})",
+            highlight=False,
+            soft_wrap=True,
+        )
+    else:
+        console.print("[bold]launch[/bold]", highlight=False)
+    console.print(line, highlight=False, markup=False, soft_wrap=True)

@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING
 import typer
 
 from wa_hub.cli._app import app, console, err_console, from_options, user_errors
-from wa_hub.cli._launch import MachineRank, MainProcessIp, MainProcessPort, NumMachines, NumProcesses, layout
+from wa_hub.cli._launch import (
+    MachineRank,
+    MainProcessIp,
+    MainProcessPort,
+    NumMachines,
+    NumProcesses,
+    layout,
+    print_launch,
+)
 
 if TYPE_CHECKING:
     from wa_hub.distributed import Layout
@@ -175,18 +183,8 @@ def _print_plan(settings: EvalSettings, where: Layout) -> None:
         highlight=False,
         soft_wrap=True,
     )
-    if not plan.launched:
-        console.print("[bold]runs in this process; equivalent to[/bold]", highlight=False)
-    elif machines > 1:
-        console.print(
-            f"[bold]launch[/bold] on machine rank {plan.layout.machine_rank} (every machine runs this "
-            f"command with its own --machine-rank, 0..{machines - 1}; --out on a folder they all share)",
-            highlight=False,
-            soft_wrap=True,
-        )
-    else:
-        console.print("[bold]launch[/bold]", highlight=False)
-    console.print(shell(launch_command(plan, settings)), highlight=False, markup=False, soft_wrap=True)
+    line = shell(launch_command(plan, settings))
+    print_launch(console, plan.launched, plan.layout, line, "; --out on a folder they all share")
 
 
 @app.command("report")

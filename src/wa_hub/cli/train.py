@@ -9,7 +9,15 @@ import typer
 from rich.markup import escape
 
 from wa_hub.cli._app import app, console, user_errors
-from wa_hub.cli._launch import MachineRank, MainProcessIp, MainProcessPort, NumMachines, NumProcesses, layout
+from wa_hub.cli._launch import (
+    MachineRank,
+    MainProcessIp,
+    MainProcessPort,
+    NumMachines,
+    NumProcesses,
+    layout,
+    print_launch,
+)
 
 if TYPE_CHECKING:
     from wa_hub.train.recipe import Recipe
@@ -83,18 +91,8 @@ def train_cmd(
             highlight=False,
             soft_wrap=True,
         )
-        if not plan.launched:
-            console.print("[bold]runs in this process; equivalent to[/bold]", highlight=False)
-        elif num_machines > 1:
-            console.print(
-                f"[bold]launch[/bold] on machine rank {machine_rank} (every machine runs this command with "
-                f"its own --machine-rank, 0..{num_machines - 1})",
-                highlight=False,
-            )
-        else:
-            console.print("[bold]launch[/bold]", highlight=False)
         args = train_args(path, out, list(set_), resume, overwrite)
-        console.print(shell(launch_command(plan, args)), highlight=False, markup=False, soft_wrap=True)
+        print_launch(console, plan.launched, where, shell(launch_command(plan, args)))
         if plan.device == "cpu" and needs_gpu(rec) and num_processes is None:
             gpu_plan = plan_launch(rec, PREVIEW_GPUS, where)
             console.print(
