@@ -211,6 +211,10 @@ def official(
     return secs, cpu, lines[lines.index("TP\tFP\tFN\tPrec\tRec\tF0.5") + 1].split("\t")[-1]
 
 
+def _load() -> str:
+    return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=Path(os.environ.get("WA_HUB_TEST_DATA", "../shared/data")))
@@ -222,6 +226,7 @@ def main() -> None:
     per_metric: dict[str, float] = {}
     per_metric_cpu: dict[str, float] = {}
     print("wall = elapsed seconds; cpu = CPU seconds of the scorer (not inflated by a busy machine)")
+    print(f"cores usable: {len(os.sched_getaffinity(0))}; every scorer runs on one; {_load()}")
     print(f"{'set':12} {'metric':7} {'n':>5} {'wall s':>7} {'cpu s':>7} {'score':>7}", end="")
     print(f" {'off. wall':>9} {'off. cpu':>8} {'official':>9} {'x wall':>6} {'x cpu':>6}")
     with tempfile.TemporaryDirectory() as tmpdir:
@@ -249,6 +254,8 @@ def main() -> None:
                     osecs, ocpu, oscore = official_run
                     line += f" {osecs:>9.2f} {ocpu:>8.2f} {oscore:>9}"
                     line += f" {osecs / secs:>5.1f}x {ocpu / cpu:>5.1f}x"
+                if is_errant:  # the slowest pair: a busy machine shows in its wall times
+                    line += f"  ({_load()})"
                 print(line, flush=True)
     print("(errant's totals below count the warm run: what each system after the first costs)")
     print("seconds per metric (wall): " + ", ".join(f"{k} {v:.2f}" for k, v in per_metric.items()))
