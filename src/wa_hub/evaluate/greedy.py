@@ -7,7 +7,8 @@ with its own position ids, length budget and stop check, and leaves the batch as
 its budget, or a `###` in its text); the next waiting row is prefilled into the free slot. So the batch
 stays full of rows that are still generating, and each row's tokens are its greedy one-by-one tokens up
 to float rounding: a padded batch sums in another order, which can flip an argmax between two nearly
-equal logits.
+equal logits. The running batch's KV cache is preallocated (`_Slots`): a step writes one column in place
+and a row that ends hands its slot over, instead of the whole cache being copied at every step.
 """
 
 from __future__ import annotations
@@ -55,17 +56,6 @@ class _Row:
     tokens: list[int] = field(default_factory=list)
 
 
-def _pad_left(t: Any, width: int) -> Any:
-    """Left-pad a [batch, heads, seq, dim] cache tensor with zeros to `width` positions."""
-    import torch
-
-    extra = width - t.shape[-2]
-    if extra <= 0:
-        return t
-    pad = torch.zeros((*t.shape[:-2], extra, t.shape[-1]), dtype=t.dtype, device=t.device)
-    return torch.cat([pad, t], dim=-2)
-
-
 def _pad_mask(m: Any, width: int) -> Any:
     """Left-pad a [batch, seq] attention mask with zeros to `width` positions."""
     import torch
@@ -73,17 +63,91 @@ def _pad_mask(m: Any, width: int) -> Any:
     return torch.nn.functional.pad(m, (width - m.shape[1], 0))
 
 
-def _merge(cache: Any, mask: Any, new_cache: Any, new_mask: Any) -> tuple[Any, Any]:
-    """Rows of two caches in one, left-padded to the wider of the two."""
-    import torch
+class _Slots:
+    """The running batch's KV cache, preallocated: per layer a [batch_size, heads, capacity, dim] buffer whose
+    columns `lo:hi` are the batch's window (left-padded rows, every row's latest token in column `hi - 1`).
 
-    if cache is None:
-        return new_cache, new_mask
-    width = max(mask.shape[1], new_mask.shape[1])
-    for big, new in zip(cache.layers, new_cache.layers, strict=True):
-        big.keys = torch.cat([_pad_left(big.keys, width), _pad_left(new.keys, width)])
-        big.values = torch.cat([_pad_left(big.values, width), _pad_left(new.values, width)])
-    return cache, torch.cat([_pad_mask(mask, width), _pad_mask(new_mask, width)])
+    Decoding writes one column in place instead of concatenating the whole cache at every step, a row that
+    ends gives its slot to the last row (one row copied, not the batch), and a joining row's prefill is
+    written into its slot's last columns. The model reads views of the window, so its attention sees the
+    same keys, values and mask as with concatenated caches."""
+
+    def __init__(self, layers: int, shape: tuple[int, int, int, int], dtype: Any, device: Any, left: int):
+        import torch
+
+        self.k = [torch.zeros(shape, dtype=dtype, device=device) for _ in range(layers)]
+        self.v = [torch.zeros(shape, dtype=dtype, device=device) for _ in range(layers)]
+        self.left = left  # the longest prefill: columns kept free on the left of `hi` for a joining row
+        self.n = 0  # rows in use: slots 0..n-1
+        self.lo = self.hi = left
+
+    def append(self, layer: int, key: Any, value: Any) -> tuple[Any, Any]:
+        """Write the step's column (`hi`, advanced once per step by `step`) and return the window with it."""
+        self.k[layer][: self.n, :, self.hi : self.hi + 1] = key
+        self.v[layer][: self.n, :, self.hi : self.hi + 1] = value
+        n, lo, hi = self.n, self.lo, self.hi + 1
+        return self.k[layer][:n, :, lo:hi], self.v[layer][:n, :, lo:hi]
+
+    def step(self) -> None:
+        """After a forward pass: the column just written joins the window; slide it back when full."""
+        self.hi += 1
+        if self.hi >= self.k[0].shape[2]:
+            width = self.hi - self.lo
+            lo = max(self.left - width, 0)
+            for buf in (*self.k, *self.v):
+                buf[: self.n, :, lo : lo + width] = buf[: self.n, :, self.lo : self.hi].clone()
+            self.lo, self.hi = lo, lo + width
+
+    def add(self, cache: Any) -> None:
+        """Write the rows of a prefilled cache into the next free slots (the window widens to the left
+        if they are wider than it)."""
+        g, width = cache.layers[0].keys.shape[0], cache.layers[0].keys.shape[2]
+        start = self.hi - width
+        for buf_k, buf_v, layer in zip(self.k, self.v, cache.layers, strict=True):
+            buf_k[self.n : self.n + g, :, start : self.hi] = layer.keys
+            buf_v[self.n : self.n + g, :, start : self.hi] = layer.values
+        self.n += g
+        self.lo = min(self.lo, start)
+
+    def keep(self, keep: list[int], first: int) -> list[int]:
+        """Keep the rows `keep` (ascending slot indices) and drop the window's first `first` columns; each
+        freed slot below the new row count takes one of the last rows. Returns the new order of the kept
+        rows (indices into `keep`)."""
+        import torch
+
+        n = len(keep)
+        placed = {keep[k]: k for k in range(n) if keep[k] < n}  # rows staying in their slot
+        holes = [j for j in range(n) if j not in placed]  # slots below n whose row left
+        movers = [k for k in range(n) if keep[k] >= n]  # kept rows above n, as many as holes
+        if holes:
+            src = torch.tensor([keep[k] for k in movers])
+            dst = torch.tensor(holes)
+            for buf in (*self.k, *self.v):
+                buf[dst, :, self.lo : self.hi] = buf[src, :, self.lo : self.hi]
+        moved = dict(zip(holes, movers, strict=True))
+        order = [placed[j] if j in placed else moved[j] for j in range(n)]
+        self.n = n
+        self.lo = self.lo + first if n else self.hi
+        return order
+
+
+def _slot_layer(slots: _Slots, index: int) -> Any:
+    """Layer `index` of `slots` as a transformers cache layer (what a Llama forward reads and updates)."""
+    from transformers.cache_utils import DynamicLayer
+
+    class SlotLayer(DynamicLayer):  # type: ignore[misc]
+        def update(self, key_states: Any, value_states: Any, *args: Any, **kwargs: Any) -> tuple[Any, Any]:
+            return slots.append(index, key_states, value_states)
+
+        def get_seq_length(self) -> int:
+            return slots.hi - slots.lo
+
+        def get_mask_sizes(self, query_length: int) -> tuple[int, int]:
+            return slots.hi - slots.lo + query_length, 0
+
+    layer = SlotLayer()
+    layer.is_initialized = True
+    return layer
 
 
 def greedy_rolling(
@@ -107,7 +171,7 @@ def greedy_rolling(
     a time (default: a quarter of the batch), prefilled together (a larger matrix product is cheaper per
     token on a CPU); 1 prefills every row alone, as one-by-one generation does."""
     import torch
-    from transformers import DynamicCache
+    from transformers import Cache, DynamicCache
 
     device = next(model.parameters()).device
     kw = _cache_kwarg(model)
@@ -116,8 +180,10 @@ def greedy_rolling(
     shared_of = prefix_lengths or [0] * len(prompt_ids)
     waiting = deque(order)
     rows: list[_Row] = []
-    cache: Any = None
-    mask: Any = None  # [batch, width] long: 1 where the cache holds a real token
+    left = max(len(p) for p in prompt_ids) if prompt_ids else 0  # the widest prefill
+    slots: _Slots | None = None  # the running rows' KV cache, allocated at the first prefill
+    cache: Any = None  # `slots` as the model's cache
+    mask: Any = torch.zeros((0, 0), dtype=torch.long, device=device)  # 1 where a slot holds a real token
     feed: list[int] = []  # the token each row feeds next
     prefixes: dict[tuple[int, ...], list[tuple[Any, Any]]] = {}  # shared prompt prefix -> its KV per layer
 
@@ -187,8 +253,16 @@ def greedy_rolling(
                             if len(going) < len(group):
                                 c.batch_select_indices(torch.tensor(going, device=device))
                                 m = m[going]
-                            cache, mask = _merge(cache, mask, c, m)
+                            if slots is None:
+                                k0 = c.layers[0].keys
+                                shape = (batch_size, k0.shape[1], left + max(budgets) + 64, k0.shape[3])
+                                slots = _Slots(len(c.layers), shape, k0.dtype, device, left)
+                                cache = Cache(layers=[_slot_layer(slots, i) for i in range(len(c.layers))])
+                            slots.add(c)
+                            width = slots.hi - slots.lo
+                            mask = torch.cat([_pad_mask(mask, width), _pad_mask(m, width)])
             if rows:
+                assert slots is not None
                 mask = torch.cat([mask, torch.ones((len(rows), 1), dtype=torch.long, device=device)], dim=1)
                 positions = torch.tensor([[r.position] for r in rows], device=device)
                 out = model(
@@ -198,6 +272,7 @@ def greedy_rolling(
                     use_cache=True,
                     **{kw: cache},
                 )
+                slots.step()
                 toks = out.logits[:, -1].argmax(-1).tolist()
                 keep: list[int] = []
                 for j, (row, tok) in enumerate(zip(rows, toks, strict=True)):
@@ -208,18 +283,12 @@ def greedy_rolling(
                         keep.append(j)
                         feed[j] = tok
                 if len(keep) < len(rows):
-                    rows = [rows[j] for j in keep]
-                    feed = [feed[j] for j in keep]
-                    if rows:
-                        sel = torch.tensor(keep, device=device)
-                        mask = mask[sel]
-                        first = int(mask.any(0).nonzero()[0])  # drop columns only the gone rows used
-                        mask = mask[:, first:]
-                        for layer in cache.layers:
-                            layer.keys = layer.keys[sel, :, first:]
-                            layer.values = layer.values[sel, :, first:]
-                    else:
-                        cache = mask = None
+                    kept = mask[keep]
+                    first = int(kept.any(0).nonzero()[0]) if keep else 0  # columns only the gone rows used
+                    order = [keep[k] for k in slots.keep(keep, first)]
+                    rows = [rows[j] for j in order]
+                    feed = [feed[j] for j in order]
+                    mask = mask[order][:, first:] if rows else mask[:0, :0]
             if done:
                 on_done([r.index for r in done], [r.tokens for r in done])
 
