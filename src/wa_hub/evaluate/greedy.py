@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 STOP = "###"
+SLACK = 64  # free cache columns on the right of the longest window: steps between two slides of the window
 
 
 def supported(model: Any = None) -> bool:
@@ -255,7 +256,8 @@ def greedy_rolling(
                                 m = m[going]
                             if slots is None:
                                 k0 = c.layers[0].keys
-                                shape = (batch_size, k0.shape[1], left + max(budgets) + 64, k0.shape[3])
+                                rows_max = min(batch_size, len(order))
+                                shape = (rows_max, k0.shape[1], left + max(budgets) + SLACK, k0.shape[3])
                                 slots = _Slots(len(c.layers), shape, k0.dtype, device, left)
                                 cache = Cache(layers=[_slot_layer(slots, i) for i in range(len(c.layers))])
                             slots.add(c)
