@@ -82,21 +82,27 @@ def test_greedy_defaults_to_rolling(tiny: Any, monkeypatch: pytest.MonkeyPatch) 
         generate_responses(tiny.model, tiny.tokenizer, prompts(), engine="fast")
 
 
-@pytest.mark.parametrize(("batch_size", "prefill_rows", "slack"), [(3, 1, 64), (6, 3, 64), (3, 2, 1)])
+@pytest.mark.parametrize(
+    ("batch_size", "prefill_rows", "slack", "copies"), [(3, 1, 64, 2), (6, 3, 64, 2), (2, 1, 1, 4)]
+)
 def test_rolling_rows_end_at_their_own_eos_and_refill(
-    tiny_model_dir: Any, batch_size: int, prefill_rows: int, slack: int, monkeypatch: pytest.MonkeyPatch
+    tiny_model_dir: Any,
+    batch_size: int,
+    prefill_rows: int,
+    slack: int,
+    copies: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """With an EOS the random model emits early in some rows, rows end at different steps; the rolling
     batch hands each finished row back at once, refills its slot, and every row is its one-by-one output
     (each with its own input's length budget), also when rows are prefilled together and when the
-    preallocated cache is so narrow that its window slides back every step."""
+    preallocated cache is so narrow that its window slides back (one free column)."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     monkeypatch.setattr(generation.greedy, "SLACK", slack)
-
     tok = prepare_tokenizer(AutoTokenizer.from_pretrained(tiny_model_dir))
     model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
-    texts = TEXTS * 2
+    texts = TEXTS * copies
     rows = [format_prompt(f"Rewrite the text ({k % 3}).", t) for k, t in enumerate(texts)]
     enc = tok(rows[0], return_tensors="pt")
     first = model.generate(**enc, max_new_tokens=4, do_sample=False, pad_token_id=tok.pad_token_id)
