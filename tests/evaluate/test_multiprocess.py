@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shlex
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +23,7 @@ from wa_hub.cli import app
 from wa_hub.evaluate import evaluate
 from wa_hub.evaluate import predictions as pred_mod
 from wa_hub.evaluate.launch import evaluate_args
+from wa_hub.olah import free_port
 from wa_hub.schema import EvalSettings, Results, load_model_file
 
 CLI = [sys.executable, "-c", "from wa_hub.cli import app; app()"]
@@ -36,12 +36,6 @@ ROWS = 8  # per set in the sample benchmark
 def _args(bench: Path, out: Path) -> list[str]:
     return ["tiny:llama", "--bench", str(bench), "--sets", ",".join(SETS), "--batch-size", "3", "--out",
             str(out)]  # fmt: skip
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def dry_run(args: list[str]) -> list[str]:

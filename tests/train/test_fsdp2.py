@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from wa_hub.olah import free_port
 
 FSDP_YAML = Path(__file__).resolve().parents[2] / "recipes" / "accelerate" / "fsdp.yaml"
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "OMP_WAIT_POLICY": "PASSIVE", "TOKENIZERS_PARALLELISM": "false"}
@@ -109,12 +110,6 @@ def test_the_fsdp_config_is_fsdp2_with_sharded_checkpoints(monkeypatch: pytest.M
     assert plugin.cpu_ram_efficient_loading is True and not plugin.activation_checkpointing
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_fsdp2_sharded_checkpoint_resumes_on_two_gloo_processes(tiny_model_dir: Path, tmp_path: Path) -> None:
     """Steps 1-2, checkpoint-2 (a torch.distributed.checkpoint folder per state, a file per rank), steps 3-4;
     a new launch loads checkpoint-2 and runs steps 3-4 again: same losses, same final weights, bit for bit,
@@ -127,7 +122,7 @@ def test_fsdp2_sharded_checkpoint_resumes_on_two_gloo_processes(tiny_model_dir: 
     env = json.dumps(launch_env())
     for mode in ("run", "resume"):
         cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr",
-               "127.0.0.1", "--master_port", str(_free_port()), str(script), env, str(tiny_model_dir),
+               "127.0.0.1", "--master_port", str(free_port()), str(script), env, str(tiny_model_dir),
                str(tmp_path), mode]  # fmt: skip
         res = subprocess.run(cmd, capture_output=True, text=True, env=ENV, timeout=600)
         assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-3000:]

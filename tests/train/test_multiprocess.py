@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from wa_hub.olah import free_port
 from wa_hub.schema import CheckpointMark, RunRecord, load_model_file
 from wa_hub.train.verify import MARK
 
@@ -45,12 +45,6 @@ def _overrides(data: Path) -> list[str]:
 
 def _sets(data: Path) -> list[str]:
     return [a for o in _overrides(data) for a in ("--set", o)]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def dry_run_line(args: list[str]) -> list[str]:
