@@ -110,10 +110,14 @@ def plan_batches(tokenizer: Any, prompts: Sequence[str], batch_size: int) -> lis
     every output, is the one a single process makes (with the `batches` engine a batch's padding and
     length budget shape its outputs; the rolling engine gives each row its own budget, and its batch
     only float rounding)."""
+    return _batches(tokenizer(list(prompts), add_special_tokens=True)["input_ids"], batch_size)
+
+
+def _batches(ids: Sequence[Sequence[int]], batch_size: int) -> list[list[int]]:
+    """`plan_batches` of prompts already tokenized."""
     if batch_size < 1:
         raise UsageError(f"--batch-size must be at least 1, got {batch_size}")
-    lengths = [len(ids) for ids in tokenizer(list(prompts), add_special_tokens=True)["input_ids"]]
-    order = length_order(lengths)
+    order = length_order([len(i) for i in ids])
     return [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
 
 
@@ -182,9 +186,10 @@ def generate_responses(
     if engine not in ENGINES:
         raise UsageError(f"unknown generation engine {engine!r}; expected one of {', '.join(ENGINES)}")
     prepare_tokenizer(tokenizer)
-    plan = plan_batches(tokenizer, prompts, batch_size) if batches is None else batches
+    ids = tokenizer(list(prompts), add_special_tokens=True)["input_ids"]
+    plan = _batches(ids, batch_size) if batches is None else batches
     texts = list(inputs) if inputs is not None else list(prompts)
-    input_lengths = [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
+    input_lengths = [len(t) for t in tokenizer(texts, add_special_tokens=False)["input_ids"]]
     results: list[str] = [""] * len(prompts)
     engine = resolve_engine(engine, decoding, model)
     if engine == "rolling":
@@ -201,7 +206,6 @@ def generate_responses(
             if on_batch is not None:
                 on_batch(idx, preds, raw)
 
-        ids = tokenizer(list(prompts), add_special_tokens=True)["input_ids"]
         budgets = [max_new_tokens or default_max_new_tokens(n) for n in input_lengths]
         # rows whose prompts differ only in the input share the template's and instruction's KV cache
         groups = [_around(p, t) for p, t in zip(prompts, texts, strict=True)]
