@@ -212,8 +212,7 @@ def preflight(
 def training_arguments(recipe: Recipe, out: Path, plan: LaunchPlan) -> Any:
     from transformers import TrainingArguments
 
-    t = recipe.training
-    check_precision(recipe, plan.device)
+    t = recipe.training  # precision on this device is checked before, by preflight
     return TrainingArguments(
         output_dir=str(out),
         run_name=recipe.name,
